@@ -1,0 +1,36 @@
+// The command table. Add a line here when you add a cmd_<name>.cc.
+#include <iostream>
+
+#include "cli/command.h"
+#include "cli/commands_decl.h"
+
+namespace skewgate::cli {
+
+const std::vector<Command>& AllCommands() {
+  static const std::vector<Command> kCommands = {
+      {"version", "Print the skewgate version", RunVersion},
+  };
+  return kCommands;
+}
+
+int RunCli(const std::vector<std::string>& args) {
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    std::cout
+        << "skewgate: deploy ML models as canaries gated on live training-serving skew.\n\n"
+           "Usage: skewgate COMMAND [flags]   (also: kubectl skewgate COMMAND)\n\nCommands:\n";
+    for (const auto& c : AllCommands()) {
+      std::string n(c.name);
+      std::cout << "  " << n << std::string(n.size() < 12 ? 12 - n.size() : 1, ' ') << c.summary
+                << "\n";
+    }
+    std::cout << "\nRun 'skewgate COMMAND --help' for a command's flags.\n";
+    return args.empty() ? 2 : 0;
+  }
+  for (const auto& c : AllCommands()) {
+    if (c.name == args[0]) return c.run(std::vector<std::string>(args.begin() + 1, args.end()));
+  }
+  std::cerr << "error: unknown command '" << args[0] << "'; run 'skewgate help' for the list\n";
+  return 2;
+}
+
+}  // namespace skewgate::cli

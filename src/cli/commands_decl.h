@@ -1,0 +1,11 @@
+// Entry points of the subcommands, one per cmd_<name>.cc. Internal to src/cli.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace skewgate::cli {
+
+int RunVersion(const std::vector<std::string>& args);
+
+}  // namespace skewgate::cli
