@@ -62,7 +62,7 @@ enum class Metric { kJensenShannon, kPsi, kLInfinity, kKolmogorovSmirnov, kWasse
 std::string_view MetricName(Metric m);  // "jensenShannon", "psi", "lInfinity", "ks", "wasserstein"
 bool ParseMetric(std::string_view name, Metric* out);
 
-// Shares of counts, as doubles (convenience for the functions above).
+// Counts as doubles, for the functions above (they normalise internally).
 std::vector<double> ToWeights(std::span<const uint64_t> counts);
 
 }  // namespace skewgate::skew
