@@ -278,9 +278,11 @@ StatusOr<FeatureBaseline> BaselineBuilder::FinishNumeric(Column& c) {
     }
   }
 
-  if (options_.strategy == BinStrategy::kEqualProbability) {
+  if (n == 0) {
+    // No finite training value: one bucket for all values; NaN/missing still counted.
+  } else if (options_.strategy == BinStrategy::kEqualProbability) {
     f.numeric = CutsFromQuantiles(std::span<const double>(qvalues.data(), cut_probs));
-  } else if (n > 0) {
+  } else {
     std::vector<double> cuts;
     for (int k = 1; k < options_.bins; ++k) {
       cuts.push_back(c.min + (c.max - c.min) * (static_cast<double>(k) / options_.bins));
@@ -312,8 +314,11 @@ StatusOr<FeatureBaseline> BaselineBuilder::FinishNumeric(Column& c) {
   s.pos_inf = c.pos_inf;
   s.neg_inf = c.neg_inf;
   if (n > 0) {
-    s.mean = c.mean;
-    s.std = std::sqrt(c.m2 / static_cast<double>(n));
+    // Values near the double range can overflow the running sums; a baseline then has no
+    // mean/std rather than an infinity (Wasserstein falls back to raw units).
+    const double sd = std::sqrt(c.m2 / static_cast<double>(n));
+    if (std::isfinite(c.mean)) s.mean = c.mean;
+    if (std::isfinite(sd)) s.std = sd;
     s.min = c.min;
     s.max = c.max;
     for (size_t i = cut_probs; i < probs.size(); ++i)

@@ -28,8 +28,8 @@ struct MetricThreshold {
 // Overrides for one feature, by name.
 struct FeatureRule {
   std::string name;
-  std::optional<Metric> metric;  // default: the one for the feature's kind
-  std::optional<double> threshold;
+  std::optional<Metric> metric{};  // default: the one for the feature's kind
+  std::optional<double> threshold{};
   bool critical = false;  // exceeding fails the run on its own
   bool ignore = false;    // not scored at all
 };
