@@ -187,7 +187,18 @@ StatusOr<Family<Histogram>*> MetricsRegistry::AddHistogram(const std::string& na
   return Add<Histogram>(name, help, std::move(labels), max_series, std::move(bounds));
 }
 
+void MetricsRegistry::OnScrape(std::function<void()> fn) {
+  std::lock_guard<std::mutex> l(mu_);
+  on_scrape_.push_back(std::move(fn));
+}
+
 std::string MetricsRegistry::Render() const {
+  std::vector<std::function<void()>> hooks;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    hooks = on_scrape_;
+  }
+  for (auto& h : hooks) h();
   std::string out;
   std::lock_guard<std::mutex> l(mu_);
   for (auto& [name, e] : families_) {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -165,6 +166,11 @@ class MetricsRegistry {
                                             std::vector<std::string> labels = {},
                                             size_t max_series = kDefaultMaxSeries);
 
+  // Runs `fn` at the start of every Render(), to copy values that another component
+  // counts itself (a ListWatcher's relists) into series. `fn` must outlive the registry's
+  // use, be quick, and not call back into the registry's Render.
+  void OnScrape(std::function<void()> fn);
+
   // The whole registry in Prometheus text format, families sorted by name.
   std::string Render() const;
 
@@ -183,6 +189,7 @@ class MetricsRegistry {
   };
   mutable std::mutex mu_;
   std::map<std::string, Entry> families_;
+  std::vector<std::function<void()>> on_scrape_;
 };
 
 // Validation used by the registry; exposed for tests.

@@ -1,0 +1,208 @@
+#include "runtime/store_impl.h"
+
+#include "common/log.h"
+
+namespace skewgate::runtime {
+
+using nlohmann::json;
+
+namespace {
+
+const json* Member(const json& j, const char* key) {
+  if (!j.is_object()) return nullptr;
+  auto it = j.find(key);
+  return it == j.end() ? nullptr : &*it;
+}
+
+std::string StringAt(const json& j, const char* a, const char* b) {
+  const json* x = Member(j, a);
+  const json* y = x ? Member(*x, b) : nullptr;
+  return y && y->is_string() ? y->get<std::string>() : "";
+}
+
+std::string ResourceVersionOf(const json& j) { return StringAt(j, "metadata", "resourceVersion"); }
+
+}  // namespace
+
+std::string ObjectKeyOf(const json& object) {
+  std::string name = StringAt(object, "metadata", "name");
+  if (name.empty()) return "";
+  std::string ns = StringAt(object, "metadata", "namespace");
+  return ns.empty() ? name : ns + "/" + name;
+}
+
+json StripBookkeeping(json&& object) {
+  if (!object.is_object()) return std::move(object);
+  auto md = object.find("metadata");
+  if (md == object.end() || !md->is_object()) return std::move(object);
+  md->erase("managedFields");
+  auto ann = md->find("annotations");
+  if (ann != md->end() && ann->is_object()) {
+    ann->erase("kubectl.kubernetes.io/last-applied-configuration");
+    if (ann->empty()) md->erase(ann);
+  }
+  return std::move(object);
+}
+
+Projection KeepOnly(std::vector<std::string> json_pointers) {
+  static const char* kMetadata[] = {"name",
+                                    "namespace",
+                                    "uid",
+                                    "resourceVersion",
+                                    "generation",
+                                    "labels",
+                                    "ownerReferences",
+                                    "deletionTimestamp"};
+  std::vector<json::json_pointer> pointers;
+  for (auto& p : json_pointers) {
+    // A malformed pointer is a programming error in the caller's constant list; it is
+    // skipped (and logged) rather than thrown out of the informer thread.
+    try {
+      pointers.emplace_back(p);
+    } catch (const json::exception& e) {
+      SG_LOG(Error, "").Msg("KeepOnly: ignoring malformed JSON pointer").Field("pointer", p);
+    }
+  }
+  return [pointers](json&& object) -> json {
+    json out = json::object();
+    if (!object.is_object()) return out;
+    for (const char* key : {"apiVersion", "kind"}) {
+      if (object.contains(key)) out[key] = std::move(object[key]);
+    }
+    if (const json* md = Member(object, "metadata")) {
+      for (const char* key : kMetadata) {
+        if (const json* v = Member(*md, key)) out["metadata"][key] = *v;
+      }
+    }
+    for (const auto& p : pointers) {
+      if (object.contains(p)) out[p] = std::move(object[p]);
+    }
+    return out;
+  };
+}
+
+StoreImpl::StoreImpl(Projection projection) : projection_(std::move(projection)) {}
+
+void StoreImpl::AddHandler(std::shared_ptr<ResourceEventHandler> handler) {
+  handlers_.push_back(std::move(handler));
+}
+
+ObjectPtr StoreImpl::Project(json&& object) const {
+  if (projection_) return std::make_shared<const json>(projection_(std::move(object)));
+  return std::make_shared<const json>(std::move(object));
+}
+
+bool StoreImpl::WaitForSync(const kube::Cancellation& cancel) const {
+  // Cancellation wakes us through its callback; the store's cv wakes us on sync.
+  kube::CancellationRegistration reg(cancel, [this] {
+    std::lock_guard<std::mutex> l(mu_);
+    synced_cv_.notify_all();
+  });
+  std::unique_lock<std::mutex> l(mu_);
+  synced_cv_.wait(l, [&] { return synced_ || cancel.cancelled(); });
+  return synced_;
+}
+
+ObjectPtr StoreImpl::Get(const std::string& key) const {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = objects_.find(key);
+  return it == objects_.end() ? nullptr : it->second;
+}
+
+std::vector<ObjectPtr> StoreImpl::List(const std::string& ns) const {
+  std::vector<ObjectPtr> out;
+  std::lock_guard<std::mutex> l(mu_);
+  if (ns.empty()) {
+    out.reserve(objects_.size());
+    for (auto& [k, v] : objects_) out.push_back(v);
+    return out;
+  }
+  std::string prefix = ns + "/";
+  for (auto it = objects_.lower_bound(prefix);
+       it != objects_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+size_t StoreImpl::Size() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return objects_.size();
+}
+
+bool StoreImpl::HasSynced() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return synced_;
+}
+
+void StoreImpl::ListBegin() { pending_.clear(); }
+
+void StoreImpl::ListItem(json&& object) {
+  std::string key = ObjectKeyOf(object);
+  if (key.empty()) {
+    SG_LOG(Warn, "").Msg("list returned an object without metadata.name; ignored");
+    return;
+  }
+  pending_[key] = Project(std::move(object));
+}
+
+void StoreImpl::ListDone(const std::string& resource_version) {
+  std::map<std::string, ObjectPtr> old;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    old.swap(objects_);
+    objects_.swap(pending_);
+    pending_.clear();
+    synced_ = true;
+    synced_cv_.notify_all();
+  }
+  if (handlers_.empty()) return;
+  // Diff after the swap so handlers (and the reconcilers they wake) read the new state.
+  // No lock: this thread is objects_' only writer, and handlers may call Get().
+  for (auto& [key, obj] : objects_) {
+    auto it = old.find(key);
+    if (it == old.end()) {
+      for (auto& h : handlers_) h->OnAdd(*obj);
+    } else if (ResourceVersionOf(*it->second) != ResourceVersionOf(*obj)) {
+      for (auto& h : handlers_) h->OnUpdate(*it->second, *obj);
+    }
+  }
+  for (auto& [key, obj] : old) {
+    if (!objects_.count(key)) {
+      for (auto& h : handlers_) h->OnDelete(*obj);
+    }
+  }
+}
+
+void StoreImpl::ListAborted() { pending_.clear(); }
+
+void StoreImpl::Event(kube::WatchEventType type, json&& object) {
+  std::string key = ObjectKeyOf(object);
+  if (key.empty()) {
+    SG_LOG(Warn, "").Msg("watch event for an object without metadata.name; ignored");
+    return;
+  }
+  ObjectPtr obj = Project(std::move(object));
+  ObjectPtr previous;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = objects_.find(key);
+    if (it != objects_.end()) previous = it->second;
+    if (type == kube::WatchEventType::kDeleted) {
+      if (it != objects_.end()) objects_.erase(it);
+    } else {
+      objects_[key] = obj;
+    }
+  }
+  for (auto& h : handlers_) {
+    if (type == kube::WatchEventType::kDeleted) {
+      h->OnDelete(previous ? *previous : *obj);
+    } else if (previous) {
+      h->OnUpdate(*previous, *obj);
+    } else {
+      h->OnAdd(*obj);
+    }
+  }
+}
+
+}  // namespace skewgate::runtime

@@ -1,0 +1,61 @@
+// The informer's cache: a Store that is also the kube::WatchSink of a ListWatcher. It
+// projects each incoming object, swaps in a relisted collection atomically (emitting
+// adds, updates and deletes for the difference), and tells registered handlers about
+// every change after the store reflects it.
+//
+//   StoreImpl store(StripBookkeeping);  store.AddHandler(handler);
+//   kube::ListWatcher lw(client, resources::Pods(), "ml", {}, store);
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "kube/list_watcher.h"
+#include "runtime/event_handler.h"
+#include "runtime/store.h"
+
+namespace skewgate::runtime {
+
+class StoreImpl final : public Store, public kube::WatchSink {
+ public:
+  // A null projection keeps objects whole.
+  explicit StoreImpl(Projection projection = StripBookkeeping);
+
+  // Handlers are called on the ListWatcher's thread, in order, after the store has been
+  // updated. Add them before the ListWatcher starts.
+  void AddHandler(std::shared_ptr<ResourceEventHandler> handler);
+
+  // Blocks until synced or `cancel` fires; returns HasSynced().
+  bool WaitForSync(const kube::Cancellation& cancel) const;
+
+  // Store
+  ObjectPtr Get(const std::string& key) const override;
+  std::vector<ObjectPtr> List(const std::string& ns = "") const override;
+  size_t Size() const override;
+  bool HasSynced() const override;
+
+  // kube::WatchSink
+  void ListBegin() override;
+  void ListItem(nlohmann::json&& object) override;
+  void ListDone(const std::string& resource_version) override;
+  void ListAborted() override;
+  void Event(kube::WatchEventType type, nlohmann::json&& object) override;
+
+ private:
+  ObjectPtr Project(nlohmann::json&& object) const;
+
+  const Projection projection_;
+  std::vector<std::shared_ptr<ResourceEventHandler>> handlers_;
+
+  mutable std::mutex mu_;
+  mutable std::condition_variable synced_cv_;
+  std::map<std::string, ObjectPtr> objects_;
+  bool synced_ = false;
+  // Items of a list in progress; swapped in by ListDone. Only the watcher thread uses it.
+  std::map<std::string, ObjectPtr> pending_;
+};
+
+}  // namespace skewgate::runtime
