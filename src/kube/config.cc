@@ -40,15 +40,17 @@ StatusOr<YAML::Node> FindNamed(const YAML::Node& root, const char* list, const c
   if (entries.IsDefined() && !entries.IsNull() && !entries.IsSequence()) {
     return InvalidArgumentError(Where(path, entries) + ": " + list + " must be a list");
   }
-  if (entries.IsSequence()) {
+  // yaml-cpp throws when an undefined node is asked its type, hence IsDefined first.
+  if (entries.IsDefined() && entries.IsSequence()) {
     for (const auto& e : entries) {
       if (!e.IsMap()) {
         return InvalidArgumentError(Where(path, e) + ": every entry of " + list +
                                     " must be a map with name and " + inner);
       }
-      if (e["name"].IsScalar() && e["name"].Scalar() == name) {
+      YAML::Node entry_name = e["name"];
+      if (entry_name.IsDefined() && entry_name.IsScalar() && entry_name.Scalar() == name) {
         YAML::Node body = e[inner];
-        if (!body.IsMap()) {
+        if (!body.IsDefined() || !body.IsMap()) {
           return InvalidArgumentError(Where(path, e) + ": " + list + "[" + name + "]." + inner +
                                       " is missing or not a map");
         }
@@ -84,7 +86,7 @@ StatusOr<std::string> PemField(const YAML::Node& body, const char* file_key,
 }
 
 bool ParseBool(const YAML::Node& n) {
-  if (!n.IsScalar()) return false;
+  if (!n.IsDefined() || !n.IsScalar()) return false;
   const std::string& s = n.Scalar();
   return s == "true" || s == "True" || s == "TRUE";
 }
