@@ -9,6 +9,7 @@ namespace skewgate::cli {
 const std::vector<Command>& AllCommands() {
   static const std::vector<Command> kCommands = {
       {"version", "Print the skewgate version", RunVersion},
+      {"fetch", "Download a model artifact and verify its sha256", RunFetch},
   };
   return kCommands;
 }

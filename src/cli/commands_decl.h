@@ -7,5 +7,6 @@
 namespace skewgate::cli {
 
 int RunVersion(const std::vector<std::string>& args);
+int RunFetch(const std::vector<std::string>& args);
 
 }  // namespace skewgate::cli
