@@ -25,6 +25,16 @@ class FakeClient : public kube::Client {
     auto it = objects_.find(Key(t, ns, name));
     return it == objects_.end() ? nlohmann::json() : it->second;
   }
+  // The single stored object of a type (null json when there is not exactly one).
+  nlohmann::json OnlyObject(const kube::ResourceType& t) {
+    std::lock_guard<std::mutex> l(mu_);
+    nlohmann::json found;
+    int n = 0;
+    for (auto& [k, v] : objects_) {
+      if (k.rfind(t.resource + "|", 0) == 0) found = v, ++n;
+    }
+    return n == 1 ? found : nlohmann::json();
+  }
   size_t Count(const kube::ResourceType& t) {
     std::lock_guard<std::mutex> l(mu_);
     size_t n = 0;
