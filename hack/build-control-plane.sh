@@ -6,7 +6,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 
-BINARIES=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok kwokctl)
+BINARIES=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok kwokctl)
 
 all_present() {
   local b
@@ -66,8 +66,9 @@ build_one etcd . etcd "-s -w" 1
 build_one kubernetes k8s.io/kubernetes/cmd/kube-apiserver kube-apiserver "$kube_ldflags" 2
 build_one kubernetes k8s.io/kubernetes/cmd/kube-controller-manager kube-controller-manager "$kube_ldflags" 3
 build_one kubernetes k8s.io/kubernetes/cmd/kube-scheduler kube-scheduler "$kube_ldflags" 4
+build_one kubernetes k8s.io/kubernetes/cmd/kubectl kubectl "$kube_ldflags" 5
 kwok_ldflags="-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION -X sigs.k8s.io/kwok/pkg/consts.KubeVersion=$KUBE_VERSION"
-build_one kwok sigs.k8s.io/kwok/cmd/kwok kwok "$kwok_ldflags" 5
-build_one kwok sigs.k8s.io/kwok/cmd/kwokctl kwokctl "$kwok_ldflags" 6
+build_one kwok sigs.k8s.io/kwok/cmd/kwok kwok "$kwok_ldflags" 6
+build_one kwok sigs.k8s.io/kwok/cmd/kwokctl kwokctl "$kwok_ldflags" 7
 log "control plane ready in $CP_BIN_DIR ($((SECONDS - total)) s, $(du -sh "$CP_BIN_DIR" | cut -f1))"
 echo "$CP_BIN_DIR"
