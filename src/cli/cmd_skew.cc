@@ -1,0 +1,233 @@
+// skewgate skew: an offline skew report from a baseline and live counts (a saved /stats
+// response or counts JSON): each feature's score and a terminal histogram of baseline vs
+// live share per bucket. Exit code: 0 Successful, 3 Failed, 4 Inconclusive, 1 error.
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli/commands_decl.h"
+#include "common/flags.h"
+#include "skew/baseline.h"
+#include "skew/counts.h"
+#include "skew/verdict.h"
+
+namespace skewgate::cli {
+
+namespace {
+
+using skew::FeatureKind;
+
+StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFoundError(path + ": cannot open");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return UnavailableError(path + ": read failed");
+  return ss.str();
+}
+
+// Counts JSON, or a document that embeds it under "counts" (the sidecar's /stats).
+StatusOr<skew::Counts> LoadCounts(const std::string& path) {
+  SG_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    return InvalidArgumentError(path + ": invalid JSON: " + e.what());
+  }
+  if (j.is_object() && !j.contains("baselineHash") && j.contains("counts")) j = j["counts"];
+  auto c = skew::CountsFromJsonValue(j);
+  if (!c.ok()) return c.status().WithContext(path);
+  return c;
+}
+
+StatusOr<skew::Baseline> LoadBaseline(const std::string& path) {
+  SG_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
+  auto b = skew::ParseBaseline(text);
+  if (!b.ok()) return b.status().WithContext(path);
+  return b;
+}
+
+std::string Fmt(const char* fmt, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), fmt, v);
+  return buf;
+}
+
+std::string Bar(double share, int width, char c) {
+  const int n = static_cast<int>(share * width + 0.5);
+  return std::string(std::clamp(n, 0, width), c);
+}
+
+std::string Pad(std::string s, size_t w) {
+  if (s.size() > w) return s.substr(0, w - 1) + "~";
+  return s + std::string(w - s.size(), ' ');
+}
+
+void PrintHistogram(const skew::FeatureBaseline& f, const std::vector<uint64_t>& live, int width,
+                    size_t max_rows) {
+  uint64_t tb = 0, tl = 0;
+  for (uint64_t c : f.counts) tb += c;
+  for (uint64_t c : live) tl += c;
+  std::vector<size_t> order(f.counts.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::vector<double> pb(order.size()), pl(order.size());
+  for (size_t i = 0; i < order.size(); ++i) {
+    pb[i] = tb ? static_cast<double>(f.counts[i]) / tb : 0;
+    pl[i] = tl && i < live.size() ? static_cast<double>(live[i]) / tl : 0;
+  }
+  // Numeric buckets keep their order; categorical ones show the largest shares first.
+  if (f.kind == FeatureKind::kCategorical) {
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return std::max(pb[a], pl[a]) > std::max(pb[b], pl[b]);
+    });
+  }
+  std::cout << "    " << Pad("bucket", 16) << Pad("baseline (=)", width + 8) << "live (#)\n";
+  size_t shown = 0, hidden = 0;
+  for (size_t i : order) {
+    if (pb[i] == 0 && pl[i] == 0) continue;  // empty on both sides: nothing to see
+    if (shown == max_rows) {
+      ++hidden;
+      continue;
+    }
+    ++shown;
+    std::cout << "    " << Pad(f.DescribeBucket(static_cast<int>(i)), 16)
+              << Fmt("%5.1f%% ", pb[i] * 100) << Pad(Bar(pb[i], width, '='), width + 1)
+              << Fmt("%5.1f%% ", pl[i] * 100) << Bar(pl[i], width, '#') << "\n";
+  }
+  if (hidden > 0) std::cout << "    ... " << hidden << " more bucket(s)\n";
+}
+
+int Fail(const Status& s) {
+  std::cerr << "error: " << s.message() << "\n";
+  return 1;
+}
+
+}  // namespace
+
+int RunSkew(const std::vector<std::string>& args) {
+  FlagSet f("skewgate skew --baseline baseline.json --counts live.json [flags]",
+            "Report training-serving skew of live counts against a baseline.\n"
+            "Exit code: 0 Successful, 3 Failed, 4 Inconclusive, 1 error, 2 usage.");
+  f.String("baseline", "", "baseline JSON written by 'skewgate baseline'").Required().Short("b");
+  f.String("counts", "", "live counts JSON (or a saved sidecar /stats response)").Required();
+  f.String("stable-counts", "", "the stable revision's counts, for --compare-to-stable");
+  f.String("stable-baseline", "", "the stable revision's baseline (default: --baseline)");
+  f.Bool("compare-to-stable", false, "only blame skew beyond the stable revision's");
+  f.String("numeric-metric", "jensenShannon", "jensenShannon, psi, ks, wasserstein or lInfinity");
+  f.String("numeric-threshold", "0.1", "threshold for numeric features");
+  f.String("categorical-metric", "lInfinity", "lInfinity, jensenShannon or psi");
+  f.String("categorical-threshold", "0.1", "threshold for categorical features");
+  f.String("critical", "", "comma-separated features that fail the run on their own");
+  f.String("min-samples", "1000", "fewer live values than this is inconclusive");
+  f.String("feature", "", "comma-separated features to show (default: all)");
+  f.String("width", "24", "width of the histogram bars");
+  f.String("max-buckets", "25", "histogram rows per feature");
+  f.Bool("no-histogram", false, "scores only");
+  if (Status s = f.Parse(args); !s.ok()) {
+    std::cerr << "error: " << s.message() << "\n\n" << f.Usage();
+    return 2;
+  }
+  if (f.help_requested()) {
+    std::cout << f.Usage();
+    return 0;
+  }
+  auto baseline = LoadBaseline(f.Get("baseline"));
+  if (!baseline.ok()) return Fail(baseline.status());
+  auto counts = LoadCounts(f.Get("counts"));
+  if (!counts.ok()) return Fail(counts.status());
+
+  skew::AnalysisConfig cfg;
+  if (!skew::ParseMetric(f.Get("numeric-metric"), &cfg.numeric.metric)) {
+    return Fail(
+        InvalidArgumentError("--numeric-metric: unknown metric '" + f.Get("numeric-metric") + "'"));
+  }
+  if (!skew::ParseMetric(f.Get("categorical-metric"), &cfg.categorical.metric)) {
+    return Fail(InvalidArgumentError("--categorical-metric: unknown metric '" +
+                                     f.Get("categorical-metric") + "'"));
+  }
+  auto nt = f.GetDouble("numeric-threshold");
+  auto ct = f.GetDouble("categorical-threshold");
+  auto ms = f.GetInt("min-samples");
+  auto width = f.GetInt("width");
+  auto max_rows = f.GetInt("max-buckets");
+  for (const Status* s :
+       {&nt.status(), &ct.status(), &ms.status(), &width.status(), &max_rows.status()}) {
+    if (!s->ok()) return Fail(*s);
+  }
+  if (*ms < 0 || *width < 1 || *width > 200 || *max_rows < 1) {
+    return Fail(
+        InvalidArgumentError("--min-samples must be >= 0, --width 1..200 and --max-buckets >= 1"));
+  }
+  cfg.numeric.threshold = *nt;
+  cfg.categorical.threshold = *ct;
+  cfg.min_samples = static_cast<uint64_t>(*ms);
+  cfg.compare_to_stable = f.GetBool("compare-to-stable");
+  for (const auto& name : f.GetList("critical")) {
+    cfg.features.push_back({.name = name, .critical = true});
+  }
+
+  skew::StableEvidence stable;
+  StatusOr<skew::Counts> stable_counts = InvalidArgumentError("unset");
+  StatusOr<skew::Baseline> stable_base = InvalidArgumentError("unset");
+  if (f.IsSet("stable-counts")) {
+    stable_counts = LoadCounts(f.Get("stable-counts"));
+    if (!stable_counts.ok()) return Fail(stable_counts.status());
+    stable.counts = &*stable_counts;
+  }
+  if (f.IsSet("stable-baseline")) {
+    stable_base = LoadBaseline(f.Get("stable-baseline"));
+    if (!stable_base.ok()) return Fail(stable_base.status());
+    stable.baseline = &*stable_base;
+  }
+  auto verdict = skew::Evaluate(*baseline, *counts, stable, cfg);
+  if (!verdict.ok()) return Fail(verdict.status());
+
+  const auto only = f.GetList("feature");
+  for (const auto& n : only) {
+    if (baseline->FindFeature(n) < 0) {
+      return Fail(InvalidArgumentError("--feature: the baseline has no feature '" + n + "'"));
+    }
+  }
+  auto shown = [&](const std::string& n) {
+    return only.empty() || std::find(only.begin(), only.end(), n) != only.end();
+  };
+
+  std::cout << "baseline " << baseline->hash << ", " << baseline->features.size()
+            << " features, trained on " << baseline->rows << " rows\n\n";
+  std::cout << Pad("FEATURE", 18) << Pad("TYPE", 13) << Pad("METRIC", 15) << Pad("SCORE", 9)
+            << Pad("THRESH", 8) << Pad("SAMPLES", 10) << "VERDICT\n";
+  for (const auto& r : verdict->features) {
+    if (!shown(r.name)) continue;
+    std::string type(skew::FeatureKindName(r.kind));
+    if (r.role == skew::FeatureRole::kOutput) type += "*";
+    std::cout << Pad(r.name, 18) << Pad(type, 13)
+              << Pad(std::string(skew::MetricName(r.metric)), 15) << Pad(Fmt("%.4f", r.score), 9)
+              << Pad(Fmt("%g", r.threshold), 8) << Pad(std::to_string(r.samples), 10)
+              << skew::FeatureVerdictName(r.verdict) << (r.critical ? " (critical)" : "") << "\n";
+  }
+  if (!f.GetBool("no-histogram")) {
+    for (size_t i = 0; i < baseline->features.size(); ++i) {
+      const auto& fb = baseline->features[i];
+      const auto& r = verdict->features[i];
+      if (!shown(fb.name)) continue;
+      std::cout << "\n" << fb.name << ": " << r.reason << "\n";
+      auto it = counts->features.find(fb.name);
+      const std::vector<uint64_t> live =
+          it == counts->features.end() ? std::vector<uint64_t>(fb.counts.size(), 0) : it->second;
+      PrintHistogram(fb, live, static_cast<int>(*width), static_cast<size_t>(*max_rows));
+    }
+  }
+  std::cout << "\n" << verdict->Summary() << "\n";
+  switch (verdict->verdict) {
+    case skew::RunVerdict::kSuccessful: return 0;
+    case skew::RunVerdict::kFailed: return 3;
+    case skew::RunVerdict::kInconclusive: return 4;
+  }
+  return 1;
+}
+
+}  // namespace skewgate::cli
