@@ -7,7 +7,6 @@
 namespace skewgate::cli {
 
 int RunVersion(const std::vector<std::string>& args);
-int RunLint(const std::vector<std::string>& args);
 int RunFetch(const std::vector<std::string>& args);
 int RunBaseline(const std::vector<std::string>& args);
 int RunSkew(const std::vector<std::string>& args);
