@@ -11,6 +11,8 @@ const std::vector<Command>& AllCommands() {
       {"version", "Print the skewgate version", RunVersion},
       {"lint", "Check ModelDeployment manifests offline (same rules as the API server)", RunLint},
       {"fetch", "Download a model artifact and verify its sha256", RunFetch},
+      {"baseline", "Build a training baseline from a CSV or JSONL file", RunBaseline},
+      {"skew", "Report per-feature skew of live counts against a baseline", RunSkew},
   };
   return kCommands;
 }
