@@ -9,8 +9,10 @@
 #include <sstream>
 
 #include "cli/commands_decl.h"
+#include "cli/training_reader.h"
 #include "common/flags.h"
 #include "skew/baseline.h"
+#include "skew/binning.h"
 #include "skew/counts.h"
 #include "skew/verdict.h"
 
@@ -41,6 +43,42 @@ StatusOr<skew::Counts> LoadCounts(const std::string& path) {
   if (j.is_object() && !j.contains("baselineHash") && j.contains("counts")) j = j["counts"];
   auto c = skew::CountsFromJsonValue(j);
   if (!c.ok()) return c.status().WithContext(path);
+  return c;
+}
+
+// Counts a serving-data file (CSV or JSONL, like training data) into the baseline's
+// buckets. A feature whose column is absent counts every row as missing.
+StatusOr<skew::Counts> CountFile(const std::string& path, const skew::Baseline& b) {
+  SG_ASSIGN_OR_RETURN(auto reader, OpenTrainingFile(path, ""));
+  skew::BinIndexer idx(b);
+  skew::Counts c = skew::NewCounts(b);
+  std::vector<int> column_of(b.features.size(), -1);
+  std::vector<std::vector<uint64_t>*> dst(b.features.size());
+  for (size_t i = 0; i < b.features.size(); ++i) {
+    const auto& cols = reader->columns();
+    auto it = std::find(cols.begin(), cols.end(), b.features[i].name);
+    if (it != cols.end()) column_of[i] = static_cast<int>(it - cols.begin());
+    dst[i] = &c.features[b.features[i].name];
+  }
+  std::vector<FieldValue> row;
+  while (true) {
+    SG_ASSIGN_OR_RETURN(bool got, reader->Next(row));
+    if (!got) break;
+    for (size_t i = 0; i < column_of.size(); ++i) {
+      const skew::FeatureBinner& bin = idx.feature(static_cast<int>(i));
+      const int col = column_of[i];
+      int bucket;
+      if (col < 0 || row[col].kind == FieldValue::Kind::kMissing) {
+        bucket = bin.Missing();
+      } else if (row[col].kind == FieldValue::Kind::kNumber &&
+                 bin.kind() == skew::FeatureKind::kNumeric) {
+        bucket = bin.Numeric(row[col].number);
+      } else {
+        bucket = bin.Label(row[col].text);
+      }
+      ++(*dst[i])[bucket];
+    }
+  }
   return c;
 }
 
@@ -113,7 +151,8 @@ int RunSkew(const std::vector<std::string>& args) {
             "Report training-serving skew of live counts against a baseline.\n"
             "Exit code: 0 Successful, 3 Failed, 4 Inconclusive, 1 error, 2 usage.");
   f.String("baseline", "", "baseline JSON written by 'skewgate baseline'").Required().Short("b");
-  f.String("counts", "", "live counts JSON (or a saved sidecar /stats response)").Required();
+  f.String("counts", "", "live counts JSON (or a saved sidecar /stats response)");
+  f.String("live", "", "or: serving data (.csv / .jsonl) to count against the baseline");
   f.String("stable-counts", "", "the stable revision's counts, for --compare-to-stable");
   f.String("stable-baseline", "", "the stable revision's baseline (default: --baseline)");
   f.Bool("compare-to-stable", false, "only blame skew beyond the stable revision's");
@@ -137,7 +176,12 @@ int RunSkew(const std::vector<std::string>& args) {
   }
   auto baseline = LoadBaseline(f.Get("baseline"));
   if (!baseline.ok()) return Fail(baseline.status());
-  auto counts = LoadCounts(f.Get("counts"));
+  if (f.IsSet("counts") == f.IsSet("live")) {
+    std::cerr << "error: give exactly one of --counts and --live\n\n" << f.Usage();
+    return 2;
+  }
+  auto counts =
+      f.IsSet("counts") ? LoadCounts(f.Get("counts")) : CountFile(f.Get("live"), *baseline);
   if (!counts.ok()) return Fail(counts.status());
 
   skew::AnalysisConfig cfg;

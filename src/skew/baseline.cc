@@ -31,9 +31,10 @@ int NumericBins::ValueBucketCount() const {
 
 namespace {
 
+// Six significant digits: bucket descriptions are for people; the JSON keeps full precision.
 std::string FormatNumber(double v) {
   char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof(buf), v);
+  auto r = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::general, 6);
   return std::string(buf, r.ptr);
 }
 
