@@ -174,8 +174,8 @@ def check_distances(probe, rng):
         want = reference(case["p"], case["q"], case["centres"], case["scale"])
         for key in ("js", "psi", "linf", "ks", "wasserstein"):
             a, b = got[key], want[key]
-            rel = abs(a - b) / max(abs(a), abs(b)) if max(abs(a), abs(b)) > 0 else 0.0
-            worst[key] = max(worst.get(key, 0.0), rel if abs(a - b) > ABS else 0.0)
+            rel = abs(a - b) / max(abs(a), abs(b)) if max(abs(a), abs(b)) > 1e-12 else 0.0
+            worst[key] = max(worst.get(key, 0.0), rel)
             if not close(a, b):
                 failures += 1
                 print("FAIL %s %s: skewgate %.17g scipy/numpy %.17g" % (name, key, a, b))
