@@ -24,6 +24,7 @@ class MirrorCall : public std::enable_shared_from_this<MirrorCall> {
 
   void Start() {
     ++w_.mirror_in_flight;
+    parser_.eager(true);
     timer_.expires_after(st_.opt.upstream_timeout);
     timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (!ec) self->Finish(false);

@@ -49,6 +49,7 @@ class Session : public std::enable_shared_from_this<Session> {
     ReadRequest();
   }
 
+  bool Gone() const { return closed_ || failing_; }
   bool IsIdle() const { return phase_ == Phase::kIdle && cbuf_.size() == 0; }
 
   void Close() {
@@ -73,20 +74,24 @@ class Session : public std::enable_shared_from_this<Session> {
   // One timer per session, re-armed lazily: moving the deadline costs no syscall.
   void Arm(std::chrono::milliseconds d) {
     deadline_ = SteadyClock::now() + d;
-    if (timer_waiting_) return;
+    // A later deadline is picked up when the pending wait fires; only an earlier one
+    // needs the timer moved.
+    if (timer_waiting_ && deadline_ >= timer_expiry_) return;
+    Wait();
+  }
+  void Wait() {
     timer_waiting_ = true;
-    timer_.expires_at(deadline_);
-    timer_.async_wait([self = shared_from_this()](beast::error_code) { self->OnTimer(); });
+    timer_expiry_ = deadline_;
+    timer_.expires_at(deadline_);  // cancels a pending wait; its handler sees aborted
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec == net::error::operation_aborted) return;
+      self->OnTimer();
+    });
   }
   void OnTimer() {
     timer_waiting_ = false;
     if (closed_) return;
-    if (SteadyClock::now() < deadline_) {
-      timer_waiting_ = true;
-      timer_.expires_at(deadline_);
-      timer_.async_wait([self = shared_from_this()](beast::error_code) { self->OnTimer(); });
-      return;
-    }
+    if (SteadyClock::now() < deadline_) return Wait();
     switch (phase_) {
       case Phase::kIdle: Close(); return;
       case Phase::kHeader:
@@ -119,16 +124,23 @@ class Session : public std::enable_shared_from_this<Session> {
     ParseRequest();
   }
 
+  // The parser consumes the start line and fields as they arrive, before the header is
+  // complete; those bytes stay at the front of cbuf_ (parsed_) until the header is whole,
+  // so limits are checked before anything reaches the upstream.
   void ParseRequest() {
-    if (cbuf_.size() > 0) {
+    while (cbuf_.size() > parsed_) {
       beast::error_code ec;
-      size_t n = req_->put(cbuf_.data(), ec);
+      size_t n = req_->put(net::buffer(cbuf_.data()) + parsed_, ec);
       if (ec == http::error::need_more) ec = {};
       if (ec) return RejectRequest(ec);
-      if (n > 0) {
-        if (phase_ != Phase::kBody) OnHeader();
-        return ForwardRequest(n);
-      }
+      parsed_ += n;
+      if (n == 0 || req_->is_header_done()) break;
+    }
+    if (req_->is_header_done() && parsed_ > 0) {
+      if (phase_ != Phase::kBody) OnHeader();
+      size_t n = parsed_;
+      parsed_ = 0;
+      return ForwardRequest(n);
     }
     ReadClient();
   }
@@ -144,7 +156,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadClient() {
     client_.async_read_some(
         cbuf_.prepare(kReadChunk), [self = shared_from_this()](beast::error_code ec, size_t n) {
-          if (self->closed_) return;
+          if (self->Gone()) return;
           self->cbuf_.commit(n);
           if (ec) {
             // EOF between requests is the normal end of a keep-alive connection.
@@ -204,7 +216,7 @@ class Session : public std::enable_shared_from_this<Session> {
     ++st_.counters.upstream_connects;
     upstream_->async_connect(
         st_.upstream, [self = shared_from_this(), then = std::move(then)](beast::error_code ec) {
-          if (self->closed_) return;
+          if (self->Gone()) return;
           if (ec) {
             ++self->st_.counters.upstream_errors;
             return self->Fail(502, "Bad Gateway", "upstream unreachable: " + ec.message());
@@ -218,7 +230,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void WriteUpstream(size_t n) {
     net::async_write(*upstream_, net::buffer(cbuf_.data().data(), n),
                      [self = shared_from_this(), n](beast::error_code ec, size_t) {
-                       if (self->closed_) return;
+                       if (self->Gone()) return;
                        self->cbuf_.consume(n);
                        if (ec) return self->UpstreamFailed(ec);
                        if (self->req_->is_done()) return self->StartResponse();
@@ -245,7 +257,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void Replay() {
     net::async_write(*upstream_, net::buffer(replay_),
                      [self = shared_from_this()](beast::error_code ec, size_t) {
-                       if (self->closed_) return;
+                       if (self->Gone()) return;
                        if (ec) return self->UpstreamFailed(ec);
                        if (self->req_->is_done()) return self->StartResponse();
                        self->ParseRequest();
@@ -284,7 +296,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     upstream_->async_read_some(
         ubuf_.prepare(kReadChunk), [self = shared_from_this()](beast::error_code ec, size_t n) {
-          if (self->closed_) return;
+          if (self->Gone()) return;
           self->ubuf_.commit(n);
           if (!ec) return self->ParseResponse();
           if (ec == net::error::eof && self->res_->is_header_done() && self->res_->need_eof()) {
@@ -303,7 +315,7 @@ class Session : public std::enable_shared_from_this<Session> {
     response_started_ = true;
     net::async_write(client_, net::buffer(ubuf_.data().data(), n),
                      [self = shared_from_this(), n](beast::error_code ec, size_t) {
-                       if (self->closed_) return;
+                       if (self->Gone()) return;
                        self->ubuf_.consume(n);
                        if (ec) return self->Close();
                        if (!self->res_->is_done()) return self->ParseResponse();
@@ -367,6 +379,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (response_started_) return Close();
     response_started_ = true;
+    failing_ = true;  // handlers of the operations cancelled below must stand aside
     beast::error_code ec;
     client_.cancel(ec);
     error_response_ = ErrorResponse(status, reason, body);
@@ -392,6 +405,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool upstream_done_ = false;
   bool retried_ = false;
   beast::flat_buffer cbuf_;
+  size_t parsed_ = 0;  // bytes of cbuf_ the parser consumed that are not forwarded yet
   beast::flat_buffer ubuf_;
   std::optional<RelayParser<true>> req_;
   std::optional<RelayParser<false>> res_;
@@ -404,8 +418,10 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string error_response_;
   net::steady_timer timer_;
   SteadyClock::time_point deadline_;
+  SteadyClock::time_point timer_expiry_;
   bool timer_waiting_ = false;
   bool closed_ = false;
+  bool failing_ = false;
   Phase phase_ = Phase::kIdle;
 };
 
