@@ -1,6 +1,7 @@
 #include "skew/counts.h"
 
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 
 #include "skew/json_util.h"
 
@@ -101,8 +102,16 @@ StatusOr<CountsDelta> SubtractCounts(const Counts& current, const Counts& previo
 
 Status CheckCountsMatch(const Baseline& b, const Counts& c) {
   if (c.baseline_hash != b.hash) return HashMismatch(b.hash, c.baseline_hash);
+  // One index instead of a linear FindFeature per feature: verdicts over thousands of
+  // features call this on every analysis run.
+  std::unordered_map<std::string_view, int> index;
+  index.reserve(b.features.size());
+  for (size_t i = 0; i < b.features.size(); ++i) {
+    index.emplace(b.features[i].name, static_cast<int>(i));
+  }
   for (const auto& [name, buckets] : c.features) {
-    const int i = b.FindFeature(name);
+    auto it = index.find(name);
+    const int i = it == index.end() ? -1 : it->second;
     if (i < 0) {
       return InvalidArgumentError("counts have feature '" + name + "' that the baseline lacks");
     }

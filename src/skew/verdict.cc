@@ -1,5 +1,6 @@
 #include "skew/verdict.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <unordered_map>
@@ -29,8 +30,8 @@ namespace {
 
 std::string Num(double v) {
   char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.4g", v);
-  return buf;
+  auto r = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::general, 4);
+  return std::string(buf, r.ptr);
 }
 
 bool MetricNeedsOrder(Metric m) {
@@ -65,7 +66,24 @@ StatusOr<double> ScoreFeature(const FeatureBaseline& f, std::span<const uint64_t
                                 " live buckets, the baseline has " +
                                 std::to_string(f.BucketCount()));
   }
-  std::vector<double> p = ToWeights(f.counts), q = ToWeights(live);
+  // Small buckets vectors stay on the stack: a verdict scores every feature of a baseline.
+  constexpr size_t kInline = 64;
+  double pbuf[kInline], qbuf[kInline];
+  std::vector<double> pheap, qheap;
+  std::span<double> p, q;
+  if (live.size() <= kInline) {
+    p = std::span<double>(pbuf, live.size());
+    q = std::span<double>(qbuf, live.size());
+  } else {
+    pheap.resize(live.size());
+    qheap.resize(live.size());
+    p = pheap;
+    q = qheap;
+  }
+  for (size_t i = 0; i < live.size(); ++i) {
+    p[i] = static_cast<double>(f.counts[i]);
+    q[i] = static_cast<double>(live[i]);
+  }
   switch (metric) {
     case Metric::kJensenShannon: return JensenShannon(p, q);
     case Metric::kPsi: return Psi(p, q);
@@ -140,7 +158,8 @@ namespace {
 
 // Decides one feature. Fills everything in `r` except the identity fields.
 void DecideFeature(const FeatureBaseline& f, const Counts& canary, const Baseline* stable_base,
-                   const Counts* stable_counts, const AnalysisConfig& cfg, FeatureResult& r) {
+                   int stable_index, const Counts* stable_counts, const AnalysisConfig& cfg,
+                   FeatureResult& r) {
   static const std::vector<uint64_t> kNone;
   auto it = canary.features.find(f.name);
   const std::vector<uint64_t>& live = it == canary.features.end() ? kNone : it->second;
@@ -162,7 +181,7 @@ void DecideFeature(const FeatureBaseline& f, const Counts& canary, const Baselin
   // Stable's score against its own training data, reported whenever available.
   std::string stable_problem;
   if (cfg.compare_to_stable) {
-    const int si = stable_base ? stable_base->FindFeature(f.name) : -1;
+    const int si = stable_index;
     auto sit = stable_counts ? stable_counts->features.find(f.name)
                              : std::map<std::string, std::vector<uint64_t>>::const_iterator();
     if (!stable_base || !stable_counts) {
@@ -237,6 +256,13 @@ StatusOr<Verdict> Evaluate(const Baseline& baseline, const Counts& canary,
   }
   std::unordered_map<std::string_view, const FeatureRule*> rules;
   for (const auto& r : config.features) rules.emplace(r.name, &r);
+  std::unordered_map<std::string_view, int> stable_index;
+  if (config.compare_to_stable && stable.counts) {
+    stable_index.reserve(stable_base->features.size());
+    for (size_t i = 0; i < stable_base->features.size(); ++i) {
+      stable_index.emplace(stable_base->features[i].name, static_cast<int>(i));
+    }
+  }
 
   Verdict v;
   v.features.reserve(baseline.features.size());
@@ -264,7 +290,9 @@ StatusOr<Verdict> Evaluate(const Baseline& baseline, const Counts& canary,
       v.features.push_back(std::move(r));
       continue;
     }
-    DecideFeature(f, canary, stable.counts ? stable_base : nullptr, stable.counts, config, r);
+    auto sit = stable_index.find(f.name);
+    DecideFeature(f, canary, stable.counts ? stable_base : nullptr,
+                  sit == stable_index.end() ? -1 : sit->second, stable.counts, config, r);
     if (f.role == FeatureRole::kOutput && !config.gate_on_outputs) {
       r.reason = "model output, reported only: " + r.reason;
       r.verdict = FeatureVerdict::kIgnored;
