@@ -113,6 +113,7 @@ class Session : public std::enable_shared_from_this<Session> {
     req_->eager(true);
     replay_.clear();
     replayable_ = true;
+    sampled_ = false;
     response_started_ = false;
     if (st_.draining && cbuf_.size() == 0) return Close();
     if (cbuf_.size() > 0) {
@@ -292,7 +293,13 @@ class Session : public std::enable_shared_from_this<Session> {
         if (response_started_) return Close();
         return Fail(502, "Bad Gateway", "invalid HTTP response from upstream: " + ec.message());
       }
-      if (n > 0) return WriteClient(n);
+      if (n > 0) {
+        if (res_->is_done() && (res_->status() < 100 || res_->status() >= 200)) {
+          OnResponseComplete();  // before the last bytes go out: a client that reads
+                                 // /stats right after its response sees its sample queued
+        }
+        return WriteClient(n);
+      }
     }
     upstream_->async_read_some(
         ubuf_.prepare(kReadChunk), [self = shared_from_this()](beast::error_code ec, size_t n) {
@@ -345,14 +352,20 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     upstream_.reset();
     upstream_done_ = false;
-    if (st_.sink != nullptr && req_->method() == http::verb::post && req_->body_bytes() > 0) {
-      st_.sink->Offer(req_body_, res_body_, status,
-                      req_->capture_overflow() || res_->capture_overflow());
-    }
-    if (st_.mirror_enabled) MaybeMirror();
+    OnResponseComplete();
     bool keep = req_->keep_alive() && res_->keep_alive() && status != 101 && !st_.draining;
     if (!keep) return GracefulClose();
     ReadRequest();
+  }
+
+  void OnResponseComplete() {
+    if (sampled_) return;
+    sampled_ = true;
+    if (st_.sink != nullptr && req_->method() == http::verb::post && req_->body_bytes() > 0) {
+      st_.sink->Offer(req_body_, res_body_, res_->status(),
+                      req_->capture_overflow() || res_->capture_overflow());
+    }
+    if (st_.mirror_enabled) MaybeMirror();
   }
 
   void MaybeMirror() {
@@ -413,6 +426,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string res_body_;
   std::string replay_;
   bool replayable_ = true;
+  bool sampled_ = false;
   bool response_started_ = false;
   bool counted_in_flight_ = false;
   std::string error_response_;
