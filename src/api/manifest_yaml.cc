@@ -5,7 +5,8 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
-#include <regex>
+
+#include "api/text_match.h"
 
 namespace skewgate::api {
 namespace {
@@ -87,10 +88,7 @@ class Converter {
       *out = false;
       return OkStatus();
     }
-    static const std::regex integer("[-+]?[0-9]+");
-    static const std::regex hex("0x[0-9a-fA-F]+");
-    static const std::regex number("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
-    if (std::regex_match(s, integer)) {
+    if (internal::IsDecimalInteger(s)) {
       errno = 0;
       char* end = nullptr;
       long long v = std::strtoll(s.c_str(), &end, 10);
@@ -108,14 +106,14 @@ class Converter {
       *out = std::strtod(s.c_str(), nullptr);
       return OkStatus();
     }
-    if (std::regex_match(s, hex)) {
+    if (internal::IsHexInteger(s)) {
       errno = 0;
       unsigned long long u = std::strtoull(s.c_str(), nullptr, 16);
       if (errno != 0) return Error(node, "integer " + s + " does not fit in 64 bits");
       *out = static_cast<uint64_t>(u);
       return OkStatus();
     }
-    if (std::regex_match(s, number)) {
+    if (internal::IsDecimalFloat(s)) {
       double d = std::strtod(s.c_str(), nullptr);
       if (!std::isfinite(d)) return Error(node, "number " + s + " is out of range");
       *out = d;

@@ -4,11 +4,11 @@
 // When you change a rule here, change the CRD and tests/data/api/invalid.yaml together.
 #include "api/validation.h"
 
-#include <regex>
 #include <set>
 #include <sstream>
 
 #include "api/duration.h"
+#include "api/text_match.h"
 
 namespace skewgate::api {
 namespace {
@@ -39,9 +39,10 @@ class Checker {
     if (v.size() < lo) Add(field, "should be at least " + std::to_string(lo) + " chars long");
     if (v.size() > hi) Add(field, "may not be more than " + std::to_string(hi) + " bytes");
   }
-  void Match(const std::string& field, const std::string& v, const std::regex& re,
+  // Empty values are reported by Length (minLength) instead, as the API server does.
+  void Match(const std::string& field, const std::string& v, bool (*matches)(std::string_view),
              const std::string& message) {
-    if (!v.empty() && !std::regex_match(v, re)) Add(field, message);
+    if (!v.empty() && !matches(v)) Add(field, message);
   }
   void DurationRange(const std::string& field, Duration d, Duration lo, Duration hi,
                      const std::string& message) {
@@ -53,10 +54,6 @@ class Checker {
   std::vector<FieldError> errors_;
 };
 
-const std::regex& DnsSubdomain() {
-  static const std::regex re("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
-  return re;
-}
 const char* kDnsMessage =
     "must be a lowercase DNS subdomain name (letters, digits, '-' and '.', starting and ending "
     "with a letter or digit)";
@@ -175,15 +172,14 @@ void CheckCanary(Checker& c, const CanaryStrategy& canary, const ModelDeployment
   c.Range(path + ".inconclusiveLimit", a.inconclusive_limit, 1, kMaxRunLimit);
   CheckSkew(c, a.skew);
   if (a.prometheus) {
-    static const std::regex url("https?://[^\\s]+");
     c.Length(path + ".prometheus.address", a.prometheus->address, 1, 512);
-    c.Match(path + ".prometheus.address", a.prometheus->address, url,
+    c.Match(path + ".prometheus.address", a.prometheus->address, internal::IsHttpUrl,
             "must be an http:// or https:// URL");
   }
   if (canary.traffic.gateway_api) {
     const std::string field = "spec.strategy.canary.traffic.gatewayAPI.httpRoute";
     c.Length(field, canary.traffic.gateway_api->http_route, 1, 253);
-    c.Match(field, canary.traffic.gateway_api->http_route, DnsSubdomain(), kDnsMessage);
+    c.Match(field, canary.traffic.gateway_api->http_route, internal::IsDnsSubdomain, kDnsMessage);
   }
   if (a.interval >= std::chrono::seconds(spec.progress_deadline_seconds)) {
     c.Add("spec.progressDeadlineSeconds",
@@ -196,19 +192,17 @@ void CheckCanary(Checker& c, const CanaryStrategy& canary, const ModelDeployment
 std::vector<FieldError> ValidateSpec(const ModelDeploymentSpec& spec) {
   Checker c;
   c.Range("spec.replicas", spec.replicas, 0, kMaxReplicas);
-  static const std::regex uri("(https?|file)://.+");
   c.Length("spec.model.uri", spec.model.uri, 1, 2048);
-  c.Match("spec.model.uri", spec.model.uri, uri, "must start with http://, https:// or file://");
-  static const std::regex digest("sha256:[0-9a-f]{64}");
-  if (!std::regex_match(spec.model.digest, digest)) {
+  c.Match("spec.model.uri", spec.model.uri, internal::IsModelUri,
+          "must start with http://, https:// or file://");
+  if (!internal::IsSha256Digest(spec.model.digest)) {
     c.Add("spec.model.digest", "must be sha256: followed by 64 lowercase hex digits");
   }
   const ConfigMapKeyRef& ref = spec.baseline.config_map_ref;
   c.Length("spec.baseline.configMapRef.name", ref.name, 1, 253);
-  c.Match("spec.baseline.configMapRef.name", ref.name, DnsSubdomain(), kDnsMessage);
-  static const std::regex key("[-._a-zA-Z0-9]+");
+  c.Match("spec.baseline.configMapRef.name", ref.name, internal::IsDnsSubdomain, kDnsMessage);
   c.Length("spec.baseline.configMapRef.key", ref.key, 1, 253);
-  c.Match("spec.baseline.configMapRef.key", ref.key, key,
+  c.Match("spec.baseline.configMapRef.key", ref.key, internal::IsConfigMapKey,
           "must consist of letters, digits, '-', '_' or '.'");
   CheckTemplate(c, spec.pod_template);
   CheckSidecar(c, spec.sidecar);
@@ -227,7 +221,7 @@ std::vector<FieldError> ValidateManifest(const json& object) {
   const std::string name = md->Name();
   if (name.empty()) {
     errors.push_back({"metadata.name", "Required value: name is required"});
-  } else if (name.size() > 253 || !std::regex_match(name, DnsSubdomain())) {
+  } else if (name.size() > 253 || !internal::IsDnsSubdomain(name)) {
     errors.push_back({"metadata.name", kDnsMessage});
   }
   std::vector<FieldError> spec_errors = ValidateSpec(md->spec);
