@@ -1,0 +1,71 @@
+// Live analysis from the sidecars: scrapes /stats of every Ready pod of the canary (and,
+// with compareToStable, the stable) revision, folds the scrapes into per-revision windows
+// that start when the step started, and runs the skew verdict. It keeps the windows
+// between calls (one analyzer per controller process); a new window start (a new step, a
+// retry) starts fresh windows.
+//
+//   SidecarAnalyzer analyzer(NewHttpStatsClient(2s));
+//   api::AnalysisStatus s = analyzer.Analyze(request);   // every analysis interval
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "analysis/stats_client.h"
+#include "analysis/window.h"
+#include "api/types.h"
+#include "common/clock.h"
+#include "skew/baseline.h"
+
+namespace skewgate::analysis {
+
+struct PodEndpoint {
+  std::string uid;
+  std::string ip;  // status.podIP
+  TimePoint created{};
+  bool ready = false;
+};
+
+struct RevisionPods {
+  std::string revision;
+  std::vector<PodEndpoint> pods;
+};
+
+struct AnalysisRequest {
+  std::string key;  // "namespace/name" of the ModelDeployment
+  const skew::Baseline* baseline = nullptr;
+  api::AnalysisSpec spec;
+  RevisionPods canary;
+  std::optional<RevisionPods> stable;  // with compareToStable
+  int admin_port = 9090;               // the sidecar's admin port
+  TimePoint window_start{};            // when the current step started
+  TimePoint now{};
+};
+
+class SidecarAnalyzer {
+ public:
+  explicit SidecarAnalyzer(std::unique_ptr<StatsClient> client);
+
+  // Never fails: a scrape that fails, a baseline mismatch or too few samples make the
+  // returned status Inconclusive with the reason. Thread-safe.
+  api::AnalysisStatus Analyze(const AnalysisRequest& request);
+
+  // Drops the windows of a ModelDeployment (deleted, or its rollout finished).
+  void Forget(const std::string& key);
+
+ private:
+  // Scrapes the Ready pods of one revision into its window; returns a problem or "".
+  std::string Scrape(const RevisionPods& pods, int admin_port, RevisionWindow& window);
+
+  std::unique_ptr<StatsClient> client_;
+  std::mutex mu_;
+  // (key, revision) -> window; replaced when the window start changes.
+  std::map<std::pair<std::string, std::string>, RevisionWindow> windows_;
+};
+
+}  // namespace skewgate::analysis
