@@ -130,12 +130,12 @@ Status HttpServer::Start(const std::string& address, int port) {
 
 void HttpServer::Stop() {
   if (!impl_->thread.joinable()) return;
-  asio::post(impl_->io, [this] {
-    beast::error_code ec;
-    impl_->acceptor.close(ec);
-  });
   impl_->io.stop();
   impl_->thread.join();
+  // Closed only now, from this thread: with the io thread gone nothing else touches it,
+  // and a closed listening socket refuses new connections instead of parking them.
+  beast::error_code ec;
+  impl_->acceptor.close(ec);
 }
 
 Status ParseListenAddress(const std::string& text, std::string* host, int* port) {
