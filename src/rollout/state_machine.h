@@ -107,6 +107,15 @@ struct Event {
   friend bool operator==(const Event&, const Event&) = default;
 };
 
+// Which revision each per-revision Service (`<name>-stable`, `<name>-canary`) selects;
+// "" leaves that Service without endpoints. During the first deployment the new revision
+// is the stable Service's target before it is formally stable.
+struct ServiceTargets {
+  std::string stable;
+  std::string canary;
+  friend bool operator==(const ServiceTargets&, const ServiceTargets&) = default;
+};
+
 struct Plan {
   // Every ReplicaSet that should exist, with its size; stable first, then the canary, then
   // older revisions kept (at 0) for the history. Unchanged sizes when serving must not
@@ -119,6 +128,7 @@ struct Plan {
   // every serving pod of the ModelDeployment and let the replica ratio split traffic.
   // Empty before anything is stable and nothing is deployable.
   std::vector<std::string> serving_revisions;
+  ServiceTargets services;
   std::optional<RouteWeights> route;  // set iff spec.strategy.canary.traffic.gatewayAPI
   std::optional<Mirror> mirror;       // set during a shadow step
   api::ModelDeploymentStatus status;  // the whole new status (== input status: write nothing)
