@@ -57,8 +57,11 @@ Status Informer::RegisterMetrics(MetricsRegistry& registry) {
     Counter* counter = family->WithLabels({type_.QualifiedName()});
     auto read = src.read;
     const kube::ListWatcher* lw = list_watcher_.get();
-    // The ListWatcher counts; the registry pulls the difference at scrape time.
-    registry.OnScrape([counter, read, lw] {
+    // The ListWatcher counts; the registry pulls the difference at scrape time. The mutex
+    // keeps two concurrent scrapes from both adding the same difference.
+    auto mu = std::make_shared<std::mutex>();
+    registry.OnScrape([counter, read, lw, mu] {
+      std::lock_guard<std::mutex> l(*mu);
       double now = static_cast<double>((lw->*read)());
       if (now > counter->Value()) counter->Inc(now - counter->Value());
     });
