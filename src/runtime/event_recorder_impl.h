@@ -2,8 +2,8 @@
 // its series (at most once per min_patch_interval per event, the rest are counted and
 // written with the next patch or by Flush), as client-go's events/v1 broadcaster does.
 //
-//   EventRecorderImpl recorder(client, clock, {.controller = "skewgate.io/controller",
-//                                              .instance = pod_name});
+//   EventRecorderOptions o;  o.instance = pod_name;
+//   EventRecorderImpl recorder(client, clock, o);  recorder.Record(ref, ...).IgnoreError();
 #pragma once
 
 #include <list>

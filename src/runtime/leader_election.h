@@ -6,8 +6,8 @@
 // when it has not renewed for the renew deadline; a graceful stop releases the lease so
 // that another candidate takes over at its next retry.
 //
-//   LeaderElector e(client, {.lease_namespace = "skewgate-system", .lease_name = "skewgate",
-//                            .identity = hostname}, clock);  e.Run(stop, callbacks);
+//   LeaderElectionConfig c;  c.lease_namespace = "skewgate-system";  c.lease_name = "skewgate";
+//   c.identity = pod_name;  LeaderElector e(client, c, clock);  e.Run(stop, callbacks);
 #pragma once
 
 #include <atomic>
