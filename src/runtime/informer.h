@@ -2,9 +2,8 @@
 // StoreImpl, with event handlers that enqueue keys. One per watched kind; filtered on the
 // server by label selector so that the controller caches only what it owns.
 //
-//   InformerOptions o;  o.label_selector = "app=x";  Informer pods(client, kube::resources::Pods(),
-//   "ml", o); pods.store_impl().AddHandler(EnqueueOwner(queue, "apps", "ReplicaSet"));
-//   pods.Start();
+//   Informer pods(client, kube::resources::Pods(), "ml", InformerOptions{"app=x"});
+//   pods.store_impl().AddHandler(EnqueueOwner(queue, "apps", "ReplicaSet"));  pods.Start();
 #pragma once
 
 #include <memory>
