@@ -9,14 +9,15 @@ namespace skewgate::rollout::internal {
 namespace {
 
 // The latest counted run is Successful, for this attempt of the canary, and its window
-// ended at or after `since`. A later Failed or Inconclusive run replaces it as the latest,
-// so "the latest is Successful" also means nothing bad was seen since.
+// ended after `since` (a window ending exactly then saw the previous step). A later Failed
+// or Inconclusive run replaces it as the latest, so "the latest is Successful" also means
+// nothing bad was seen since.
 bool FreshSuccess(const Decision& d, TimePoint since) {
   const api::ModelDeploymentStatus& st = d.status;
   if (!st.last_analysis || st.last_analysis->revision != st.canary_revision) return false;
   const std::optional<TimePoint> attempt = DeployedAt(st, st.canary_revision);
-  return st.last_analysis->verdict == api::Verdict::kSuccessful &&
-         st.last_analysis->time >= since && (!attempt || st.last_analysis->time >= *attempt);
+  return st.last_analysis->verdict == api::Verdict::kSuccessful && st.last_analysis->time > since &&
+         (!attempt || st.last_analysis->time > *attempt);
 }
 
 // When the next analysis run should have landed.

@@ -266,8 +266,8 @@ Plan Decide(const Input& in) {
     internal::ProcessGates(&d);
     // A pause that ended is progress: the deadline starts over from here. (A manual gate
     // ends with a step advance, which records progress itself.)
-    const api::Condition* was = internal::FindCondition(in.md.status.conditions,
-                                                        api::kConditionPaused);
+    const api::Condition* was =
+        internal::FindCondition(in.md.status.conditions, api::kConditionPaused);
     if (d.mode == Mode::kCanary && was != nullptr && was->status == api::kConditionTrue &&
         was->reason != api::kReasonManualGate && !in.md.spec.paused &&
         !internal::InconclusivePaused(d)) {

@@ -7,9 +7,9 @@
 namespace skewgate::rollout {
 namespace {
 
-using testing::CanarySpec;
-using testing::DirectSpec;
-using testing::SetWeight;
+using sim::CanarySpec;
+using sim::DirectSpec;
+using sim::SetWeight;
 
 TEST(RevisionHash, ShortLowercaseHexAndStable) {
   const std::string h = RevisionHash(DirectSpec(), "sha256:b");

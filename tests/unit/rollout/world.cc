@@ -7,7 +7,7 @@
 #include "common/sha256.h"
 #include "rollout/revision.h"
 
-namespace skewgate::rollout::testing {
+namespace skewgate::rollout::sim {
 
 api::CanaryStep SetWeight(int32_t w) { return {api::SetWeightStep{w}}; }
 api::CanaryStep Pause(std::optional<Duration> d) { return {api::PauseStep{d}}; }
@@ -37,8 +37,8 @@ void SetModel(api::ModelDeploymentSpec* spec, const std::string& version) {
   spec->model.digest = "sha256:" + Sha256Hex(version);
 }
 
-api::AnalysisStatus Run(const std::string& revision, TimePoint time, api::Verdict verdict,
-                        std::vector<std::string> failing_features) {
+api::AnalysisStatus AnalysisRun(const std::string& revision, TimePoint time, api::Verdict verdict,
+                                std::vector<std::string> failing_features) {
   api::AnalysisStatus a;
   a.revision = revision;
   a.time = time;
@@ -189,4 +189,4 @@ void World::RequestPromoteFull(const std::string& r) {
 void World::RequestAbort(const std::string& r) { md.status.gates.abort = Gate(r, now); }
 void World::RequestRetry(const std::string& r) { md.status.gates.retry = Gate(r, now); }
 
-}  // namespace skewgate::rollout::testing
+}  // namespace skewgate::rollout::sim

@@ -13,7 +13,7 @@
 #include "api/types.h"
 #include "rollout/state_machine.h"
 
-namespace skewgate::rollout::testing {
+namespace skewgate::rollout::sim {
 
 inline const TimePoint kT0 = FromUnixSeconds(1'700'000'000);
 
@@ -27,8 +27,8 @@ api::ModelDeploymentSpec CanarySpec(std::vector<api::CanaryStep> steps, int32_t 
 // The same spec serving another model version ("v2", "v3", ...): another revision.
 void SetModel(api::ModelDeploymentSpec* spec, const std::string& version);
 
-api::AnalysisStatus Run(const std::string& revision, TimePoint time, api::Verdict verdict,
-                        std::vector<std::string> failing_features = {});
+api::AnalysisStatus AnalysisRun(const std::string& revision, TimePoint time, api::Verdict verdict,
+                                std::vector<std::string> failing_features = {});
 
 struct World {
   explicit World(api::ModelDeploymentSpec spec);
@@ -71,4 +71,4 @@ struct World {
   void RequestRetry(const std::string& revision = "");
 };
 
-}  // namespace skewgate::rollout::testing
+}  // namespace skewgate::rollout::sim
