@@ -1,0 +1,271 @@
+#include "pod_runner/pod_runner.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "analysis/stats_client.h"
+#include "common/log.h"
+#include "kube/resource.h"
+
+namespace skewgate::testing {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string ExpandVars(const std::string& text, const std::map<std::string, std::string>& env) {
+  std::string out;
+  for (size_t i = 0; i < text.size();) {
+    if (text.compare(i, 3, "$$(") == 0) {  // escaped: a literal $(
+      out += "$(";
+      i += 3;
+      continue;
+    }
+    if (text.compare(i, 2, "$(") == 0) {
+      size_t end = text.find(')', i + 2);
+      if (end != std::string::npos) {
+        std::string name = text.substr(i + 2, end - i - 2);
+        auto it = env.find(name);
+        // As the kubelet does: an unknown reference stays as written.
+        out += it != env.end() ? it->second : text.substr(i, end - i + 1);
+        i = end + 1;
+        continue;
+      }
+    }
+    out += text[i++];
+  }
+  return out;
+}
+
+std::string MapPaths(const std::string& arg, const std::map<std::string, std::string>& mounts) {
+  // Longest mount path first, so /models/cache wins over /models.
+  const std::pair<const std::string, std::string>* best = nullptr;
+  size_t best_pos = std::string::npos;
+  for (const auto& m : mounts) {
+    size_t pos = arg.find(m.first);
+    if (pos == std::string::npos) continue;
+    size_t after = pos + m.first.size();
+    bool boundary = after == arg.size() || arg[after] == '/';
+    bool starts = pos == 0 || arg[pos - 1] == '=' || arg[pos - 1] == ':';
+    if (!boundary || !starts) continue;
+    if (best == nullptr || m.first.size() > best->first.size()) best = &m, best_pos = pos;
+  }
+  if (best == nullptr) return arg;
+  return arg.substr(0, best_pos) + best->second + arg.substr(best_pos + best->first.size());
+}
+
+namespace {
+
+// The string at key, or "" when absent, null or not a string (never throws).
+std::string Str(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+std::map<std::string, std::string> ContainerEnv(const json& c, const json& pod) {
+  std::map<std::string, std::string> env;
+  for (const auto& e : c.value("env", json::array())) {
+    std::string name = Str(e, "name");
+    if (e.contains("value")) {
+      env[name] = ExpandVars(e["value"].get<std::string>(), env);
+    } else if (e.contains("valueFrom") && e["valueFrom"].contains("fieldRef")) {
+      std::string path = Str(e["valueFrom"]["fieldRef"], "fieldPath");
+      if (path == "status.podIP")
+        env[name] = Str(pod["status"], "podIP");
+      else if (path == "metadata.name")
+        env[name] = Str(pod["metadata"], "name");
+      else if (path == "metadata.namespace")
+        env[name] = Str(pod["metadata"], "namespace");
+      else if (path == "metadata.uid")
+        env[name] = Str(pod["metadata"], "uid");
+    }
+  }
+  return env;
+}
+
+// Starts argv with env and output to log; returns the pid or -1.
+pid_t Spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+            const std::string& log) {
+  pid_t pid = fork();
+  if (pid != 0) return pid;
+  int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  if (fd >= 0) {
+    dup2(fd, 1);
+    dup2(fd, 2);
+    close(fd);
+  }
+  setpgid(0, 0);
+  for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  execv(args[0], args.data());
+  _exit(127);
+}
+
+}  // namespace
+
+PodRunner::PodRunner(kube::Client& client, PodRunnerOptions options)
+    : client_(client), options_(std::move(options)) {}
+
+PodRunner::~PodRunner() { StopAll(); }
+
+Status PodRunner::Start(const json& pod, Running& r) {
+  r.dir = options_.work_dir + "/" + r.ns + "_" + r.name;
+  fs::remove_all(r.dir);
+  fs::create_directories(r.dir);
+  // Volumes: ConfigMap keys as files, emptyDir as a folder.
+  std::map<std::string, std::string> volume_dirs;
+  for (const auto& v : pod["spec"].value("volumes", json::array())) {
+    std::string name = Str(v, "name");
+    std::string dir = r.dir + "/vol-" + name;
+    fs::create_directories(dir);
+    volume_dirs[name] = dir;
+    if (v.contains("configMap")) {
+      std::string cm_name = Str(v["configMap"], "name");
+      auto cm = client_.Get(kube::resources::ConfigMaps(), r.ns, cm_name);
+      if (!cm.ok()) return cm.status().WithContext("volume " + name);
+      const json data = (*cm).value("data", json::object());  // items() must not outlive it
+      for (const auto& [key, value] : data.items()) {
+        if (!value.is_string()) continue;
+        std::string file = key;
+        for (const auto& item : v["configMap"].value("items", json::array())) {
+          if (Str(item, "key") == key) file = item.value("path", key);
+        }
+        std::ofstream(dir + "/" + file) << value.get<std::string>();
+      }
+    }
+  }
+  auto mounts_of = [&](const json& c) {
+    std::map<std::string, std::string> m;
+    for (const auto& vm : c.value("volumeMounts", json::array())) {
+      m[Str(vm, "mountPath")] = volume_dirs[Str(vm, "name")];
+    }
+    return m;
+  };
+  auto argv_of = [&](const json& c, const std::map<std::string, std::string>& env) {
+    std::vector<std::string> argv;
+    for (const char* key : {"command", "args"}) {
+      for (const auto& a : c.value(key, json::array())) {
+        argv.push_back(MapPaths(ExpandVars(a.get<std::string>(), env), mounts_of(c)));
+      }
+    }
+    if (!argv.empty()) argv[0] = options_.bin_dir + "/" + fs::path(argv[0]).filename().string();
+    return argv;
+  };
+  for (const auto& c : pod["spec"].value("initContainers", json::array())) {
+    auto env = ContainerEnv(c, pod);
+    auto argv = argv_of(c, env);
+    if (argv.empty()) continue;
+    pid_t pid = Spawn(argv, env, r.dir + "/" + c.value("name", "init") + ".log");
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      r.failed = true;
+      SG_LOG(Warn, r.ns + "/" + r.name)
+          .Msg("init container failed")
+          .Field("container", Str(c, "name"));
+      return OkStatus();
+    }
+  }
+  for (const auto& c : pod["spec"].value("containers", json::array())) {
+    auto env = ContainerEnv(c, pod);
+    auto argv = argv_of(c, env);
+    if (argv.empty()) continue;
+    r.pids.push_back(Spawn(argv, env, r.dir + "/" + c.value("name", "c") + ".log"));
+    if (c.contains("readinessProbe") && c["readinessProbe"].contains("httpGet")) {
+      const auto& g = c["readinessProbe"]["httpGet"];
+      r.readiness_path = g.value("path", "/");
+      r.readiness_port = g["port"].is_number() ? g["port"].get<int>() : 0;
+    }
+  }
+  return OkStatus();
+}
+
+void PodRunner::Stop(Running& r) {
+  for (pid_t pid : r.pids) kill(-pid, SIGTERM);
+  for (pid_t pid : r.pids) waitpid(pid, nullptr, 0);
+  r.pids.clear();
+}
+
+void PodRunner::UpdateReadiness(Running& r) {
+  bool ready = false;
+  if (!r.failed && r.readiness_port > 0) {
+    ready =
+        analysis::HttpGet(r.ip, r.readiness_port, r.readiness_path, std::chrono::milliseconds(300))
+            .ok();
+  } else if (!r.failed) {
+    ready = true;
+  }
+  if (static_cast<int>(ready) == r.last_ready) return;
+  std::string now = FormatRfc3339(RealClock::Get().Now());
+  json cond = {
+      {"type", "Ready"}, {"status", ready ? "True" : "False"}, {"lastTransitionTime", now}};
+  json cready = {{"type", "ContainersReady"},
+                 {"status", ready ? "True" : "False"},
+                 {"lastTransitionTime", now}};
+  if (!ready) cond["reason"] = r.failed ? "InitContainerFailed" : "ReadinessProbeFailed";
+  // A JSON merge patch replaces the conditions list whole: keep the others as they are.
+  auto pod = client_.Get(kube::resources::Pods(), r.ns, r.name);
+  if (!pod.ok()) return;
+  json conditions = json::array({cond, cready});
+  for (const auto& c : (*pod)["status"].value("conditions", json::array())) {
+    std::string type = Str(c, "type");
+    if (type != "Ready" && type != "ContainersReady") conditions.push_back(c);
+  }
+  json patch = {{"status", {{"conditions", conditions}}}};
+  auto res = client_.PatchStatus(kube::resources::Pods(), r.ns, r.name, patch, {});
+  if (res.ok()) r.last_ready = ready;
+}
+
+Status PodRunner::SyncOnce() {
+  kube::ListOptions opts;
+  opts.label_selector = "skewgate.io/revision";
+  SG_ASSIGN_OR_RETURN(kube::ListResult pods,
+                      kube::ListAll(client_, kube::resources::Pods(), options_.namespace_, opts));
+  std::map<std::string, const json*> seen;
+  for (const auto& p : pods.items) {
+    std::string ip = Str(p["status"], "podIP");
+    bool deleting = p["metadata"].contains("deletionTimestamp");
+    if (ip.empty() || deleting || Str(p["status"], "phase") != "Running") continue;
+    seen[Str(p["metadata"], "uid")] = &p;
+  }
+  for (auto it = pods_.begin(); it != pods_.end();) {
+    if (seen.count(it->first) == 0) {
+      Stop(it->second);
+      it = pods_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (const auto& [uid, p] : seen) {
+    auto it = pods_.find(uid);
+    if (it == pods_.end()) {
+      Running r;
+      r.uid = uid;
+      r.ns = Str((*p)["metadata"], "namespace");
+      r.name = Str((*p)["metadata"], "name");
+      r.ip = Str((*p)["status"], "podIP");
+      Status s = Start(*p, r);
+      if (!s.ok()) {
+        SG_LOG(Warn, r.ns + "/" + r.name).Msg("cannot start pod").Field("error", s.message());
+        Stop(r);
+        continue;  // retried on the next sync
+      }
+      it = pods_.emplace(uid, std::move(r)).first;
+    }
+    UpdateReadiness(it->second);
+  }
+  return OkStatus();
+}
+
+void PodRunner::StopAll() {
+  for (auto& [uid, r] : pods_) Stop(r);
+  pods_.clear();
+}
+
+}  // namespace skewgate::testing
