@@ -11,10 +11,17 @@ void Cancellation::Cancel() {
     std::lock_guard<std::mutex> lock(mu_);
     if (cancelled_) return;
     cancelled_ = true;
+    cancelling_thread_ = std::this_thread::get_id();
     callbacks.swap(callbacks_);
+    for (const auto& [id, fn] : callbacks) running_.insert(id);
   }
   cv_.notify_all();
-  for (auto& [id, fn] : callbacks) fn();
+  for (auto& [id, fn] : callbacks) {
+    fn();
+    std::lock_guard<std::mutex> lock(mu_);
+    running_.erase(id);
+    cv_.notify_all();
+  }
 }
 
 bool Cancellation::cancelled() const {
@@ -36,8 +43,12 @@ uint64_t Cancellation::Register(std::function<void()> fn) const {
 }
 
 void Cancellation::Unregister(uint64_t id) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   callbacks_.erase(id);
+  // The callback may be running on the cancelling thread right now; its owner is about
+  // to free what it touches, so wait for it (unless this is that very thread).
+  if (cancelling_thread_ == std::this_thread::get_id()) return;
+  cv_.wait(lock, [&] { return running_.count(id) == 0; });
 }
 
 bool Cancellation::SleepFor(const Clock& clock, Duration d) const {

@@ -10,6 +10,8 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
+#include <thread>
 
 #include "common/clock.h"
 
@@ -26,7 +28,9 @@ class Cancellation {
   bool cancelled() const;
 
   // Registers `fn` to run on Cancel (at once if already cancelled). Returns an id for
-  // Unregister. Used by the transport to close a socket blocked in a read.
+  // Unregister. Used by the transport to close a socket blocked in a read. Unregister
+  // waits for a concurrently running `fn` to return, so `fn` may use state that dies
+  // right after Unregister.
   // Const because observers (a transport) may listen without being able to cancel.
   uint64_t Register(std::function<void()> fn) const;
   void Unregister(uint64_t id) const;
@@ -40,6 +44,9 @@ class Cancellation {
   bool cancelled_ = false;
   mutable uint64_t next_id_ = 1;
   mutable std::map<uint64_t, std::function<void()>> callbacks_;
+  // Callbacks Cancel() took out of callbacks_ and has not finished running yet.
+  mutable std::set<uint64_t> running_;
+  std::thread::id cancelling_thread_;
 };
 
 // Unregisters on scope exit: a callback must not outlive the request it aborts.

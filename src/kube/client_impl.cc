@@ -9,7 +9,6 @@
 #include "kube/errors.h"
 #include "kube/file_util.h"
 #include "kube/request_metrics.h"
-#include "kube/transport_cpprest_impl.h"
 
 namespace skewgate::kube {
 
