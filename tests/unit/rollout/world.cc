@@ -16,8 +16,7 @@ api::CanaryStep Shadow(int32_t percent, Duration d) { return {api::ShadowStep{pe
 api::ModelDeploymentSpec DirectSpec(int32_t replicas) {
   api::ModelDeploymentSpec s;
   s.replicas = replicas;
-  s.model.uri = "https://models.example.com/fraud/v1/model.json";
-  s.model.digest = "sha256:" + std::string(64, 'a');
+  SetModel(&s, "v1");
   s.baseline.config_map_ref.name = "fraud-baseline";
   s.pod_template = {
       {"spec",
