@@ -155,6 +155,48 @@ TEST(ManagerTest, GracefulStopReleasesTheLease) {
   EXPECT_FALSE(spec.contains("holderIdentity")) << spec.dump();
 }
 
+// SIGTERM order: stop taking work, let the in-flight reconcile finish, then release.
+TEST(ManagerTest, StopWaitsForInFlightReconcileBeforeReleasingTheLease) {
+  FakeClock clock;
+  FakeClient api;
+  MetricsRegistry registry;
+  ManagerOptions o;
+  o.probe_address = "";
+  LeaderElectionConfig le;
+  le.lease_namespace = "ns";
+  le.lease_name = "l";
+  le.identity = "me";
+  o.leader_election = le;
+  Manager mgr(api, registry, o, clock);
+  struct Blocking : Reconciler {
+    std::atomic<bool> entered{false}, release{false};
+    std::atomic<int> calls{0};
+    ReconcileResult Reconcile(const ObjectKey&) override {
+      calls++;
+      entered = true;
+      while (!release) std::this_thread::yield();
+      return ReconcileResult::Done();
+    }
+  } rec;
+  ControllerOptions co;
+  co.workers = 1;
+  Controller& c = mgr.AddController(std::move(co), rec);
+  kube::Cancellation stop;
+  auto run = std::async(std::launch::async, [&] { return mgr.Run(stop); });
+  ASSERT_TRUE(Eventually([&] { return mgr.Leading(); }));
+  c.queue().Add("ml/a");
+  c.queue().Add("ml/b");
+  ASSERT_TRUE(Eventually([&] { return rec.entered.load(); }));
+  stop.Cancel();
+  // While ml/a is in flight the lease stays held and ml/b is not started.
+  EXPECT_EQ(run.wait_for(50ms), std::future_status::timeout);
+  EXPECT_EQ(api.Stored(kube::resources::Leases(), "ns", "l")["spec"]["holderIdentity"], "me");
+  rec.release = true;
+  EXPECT_TRUE(run.get().ok());
+  EXPECT_EQ(rec.calls.load(), 1);
+  EXPECT_FALSE(api.Stored(kube::resources::Leases(), "ns", "l")["spec"].contains("holderIdentity"));
+}
+
 TEST(ManagerTest, BadProbeAddressIsAClearError) {
   FakeClock clock;
   FakeClient api;
