@@ -7,6 +7,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "skew/binning.h"
+
 namespace skewgate::cli {
 
 namespace {
@@ -304,7 +306,7 @@ class JsonlReader final : public TrainingReader {
       if (v.is_number()) {
         f.kind = FieldValue::Kind::kNumber;
         f.number = v.get<double>();
-        texts_[c] = v.dump();
+        texts_[c] = skew::NumberToLabel(f.number);
         f.text = texts_[c];
       } else if (v.is_string()) {
         f.kind = FieldValue::Kind::kText;

@@ -17,9 +17,9 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-// Label text of a number on a categorical feature: integers without a decimal point (so a
-// JSON 3 matches a CSV "3"), other values in shortest round-trip form.
-std::string NumberLabel(double v) {
+}  // namespace
+
+std::string NumberToLabel(double v) {
   char buf[64];
   if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) {
     auto r = std::to_chars(buf, buf + sizeof(buf), static_cast<long long>(v));
@@ -28,8 +28,6 @@ std::string NumberLabel(double v) {
   auto r = std::to_chars(buf, buf + sizeof(buf), v);
   return std::string(buf, r.ptr);
 }
-
-}  // namespace
 
 bool ParseNumber(std::string_view text, double* out) {
   text = Trim(text);
@@ -96,7 +94,7 @@ int FeatureBinner::NumericBucket(double v) const {
 int FeatureBinner::Numeric(double v) const {
   if (kind_ == FeatureKind::kNumeric) return NumericBucket(v);
   if (std::isnan(v)) return oov_bucket_;
-  return Label(NumberLabel(v));
+  return Label(NumberToLabel(v));
 }
 
 int FeatureBinner::Label(std::string_view label) const {

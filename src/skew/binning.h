@@ -76,6 +76,11 @@ class BinIndexer {
   std::unordered_map<std::string, int, internal::StringHash, std::equal_to<>> by_name_;
 };
 
+// The label text of a number on a categorical feature, shared by the CLI (JSONL training
+// data) and the sidecar (JSON payloads) so both sides agree: integral values without a
+// decimal point ("3", also for 3.0), others in shortest round-trip form ("2.5").
+std::string NumberToLabel(double v);
+
 // Parses a number the way training data is read: decimal/scientific, "nan", "inf",
 // "-inf", "infinity" (any case), surrounding spaces trimmed. Returns false when `text` is
 // not a number.

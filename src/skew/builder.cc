@@ -98,7 +98,7 @@ void BaselineBuilder::AddLabel(int column, std::string_view label) {
   if (!status_.ok()) return;
   Column& c = columns_[column];
   if (c.spec.kind != FeatureKind::kCategorical) std::abort();
-  auto it = c.labels.find(std::string(label));
+  auto it = c.labels.find(label);
   if (it != c.labels.end()) {
     ++it->second;
     return;

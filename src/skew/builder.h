@@ -22,6 +22,7 @@
 
 #include "common/status.h"
 #include "skew/baseline.h"
+#include "skew/binning.h"
 #include "skew/run_store.h"
 
 namespace skewgate::skew {
@@ -80,7 +81,7 @@ class BaselineBuilder {
     // Welford running mean / M2 for a numerically stable std.
     double mean = 0, m2 = 0;
     // Categorical.
-    std::unordered_map<std::string, uint64_t> labels;
+    std::unordered_map<std::string, uint64_t, internal::StringHash, std::equal_to<>> labels;
   };
   void SpillLargest();
   StatusOr<FeatureBaseline> FinishNumeric(Column& c);

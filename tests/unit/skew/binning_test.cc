@@ -110,6 +110,15 @@ TEST(FeatureBinner, NumbersOnCategoricalFeaturesUseTheirTextForm) {
   EXPECT_EQ(b.Numeric(4), 2);
 }
 
+TEST(NumberToLabel, IntegralValuesHaveNoDecimalPoint) {
+  EXPECT_EQ(NumberToLabel(3.0), "3");
+  EXPECT_EQ(NumberToLabel(-0.0), "0");
+  EXPECT_EQ(NumberToLabel(-12), "-12");
+  EXPECT_EQ(NumberToLabel(2.5), "2.5");
+  EXPECT_EQ(NumberToLabel(0.1), "0.1");
+  EXPECT_EQ(NumberToLabel(1e20), "1e+20");
+}
+
 TEST(ParseNumber, AcceptsNumbersAndSpecialValues) {
   double v = 0;
   EXPECT_TRUE(ParseNumber("12.5", &v));
