@@ -27,8 +27,6 @@ class RelayParser : public boost::beast::http::basic_parser<kIsRequest> {
     if (capture_ != nullptr) capture_->clear();
   }
 
-  // The request target (requests only); valid until the parser is destroyed.
-  const std::string& target() const { return target_; }
   boost::beast::http::verb method() const { return method_; }
   int status() const { return status_; }
   // True when the body did not fit in the capture (the capture is then incomplete).
@@ -37,10 +35,9 @@ class RelayParser : public boost::beast::http::basic_parser<kIsRequest> {
   uint64_t body_bytes() const { return body_bytes_; }
 
  protected:
-  void on_request_impl(boost::beast::http::verb method, string_view, string_view target, int,
+  void on_request_impl(boost::beast::http::verb method, string_view, string_view, int,
                        error_code&) override {
-    method_ = method;
-    target_.assign(target.data(), target.size());
+    method_ = method;  // the target is not kept: copying it would allocate per request
   }
   void on_response_impl(int code, string_view, int, error_code&) override { status_ = code; }
   void on_field_impl(boost::beast::http::field name, string_view, string_view value,
@@ -77,7 +74,6 @@ class RelayParser : public boost::beast::http::basic_parser<kIsRequest> {
 
   std::string* capture_;
   size_t capture_limit_;
-  std::string target_;
   boost::beast::http::verb method_ = boost::beast::http::verb::unknown;
   int status_ = 0;
   bool overflow_ = false;

@@ -87,7 +87,7 @@ class StatsCollector : public SampleSink {
   std::condition_variable q_cv_, idle_cv_;
   std::vector<Slot> ring_;
   size_t head_ = 0, size_ = 0;
-  bool busy_ = false, stop_ = false;
+  bool busy_ = false, stop_ = false, waiting_ = false;
   std::atomic<uint64_t> offered_{0}, dropped_{0};
 
   mutable std::mutex state_mu_;
