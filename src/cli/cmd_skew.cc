@@ -147,6 +147,8 @@ int Fail(const Status& s) {
 }  // namespace
 
 int RunSkew(const std::vector<std::string>& args) {
+  // `skew NAME` (a ModelDeployment in the cluster) is the plugin's live report.
+  if (!args.empty() && !args[0].empty() && args[0][0] != '-') return RunSkewLive(args);
   FlagSet f("skewgate skew --baseline baseline.json --counts live.json [flags]",
             "Report training-serving skew of live counts against a baseline.\n"
             "Exit code: 0 Successful, 3 Failed, 4 Inconclusive, 1 error, 2 usage.");

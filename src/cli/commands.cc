@@ -13,6 +13,17 @@ const std::vector<Command>& AllCommands() {
       {"fetch", "Download a model artifact and verify its sha256", RunFetch},
       {"baseline", "Build a training baseline from a CSV or JSONL file", RunBaseline},
       {"skew", "Report per-feature skew of live counts against a baseline", RunSkew},
+      {"get", "Show a ModelDeployment as a tree, or list them (-w to watch)", RunGet},
+      {"status", "Show a ModelDeployment; --timeout waits (0 Healthy, 1 Degraded, 2 timeout)",
+       RunStatus},
+      {"promote", "Release the current manual gate (--full: skip the remaining steps)", RunPromote},
+      {"abort", "Abort the canary in flight: traffic back to stable", RunAbort},
+      {"retry", "Restart an aborted canary from step 0", RunRetry},
+      {"undo", "Roll back to an earlier revision (--to-revision N)", RunUndo},
+      {"pause", "Freeze a rollout where it is (spec.paused)", RunPause},
+      {"resume", "Clear spec.paused", RunResume},
+      {"history", "List a ModelDeployment's revisions", RunHistory},
+      {"completion", "Print a bash or zsh completion script", RunCompletion},
   };
   return kCommands;
 }
