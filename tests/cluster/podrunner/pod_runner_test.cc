@@ -36,6 +36,16 @@ TEST(MapPathsTest, MapsTheLongestMountAtAPathBoundary) {
   EXPECT_EQ(MapPaths("/etc/models", mounts), "/etc/models");
 }
 
+TEST(RewriteForPodTest, GivesThePodItsOwnAddressAndFolders) {
+  std::map<std::string, std::string> mounts = {{"/etc/skewgate", "/tmp/p/a"},
+                                               {"/etc/skewgate/baseline", "/tmp/p/b"}};
+  std::string in = R"({"upstream":"127.0.0.1:8081","listenAddress":"0.0.0.0",)"
+                   R"("baselinePath":"/etc/skewgate/baseline/baseline.json","x":"/etc/skewgatex"})";
+  EXPECT_EQ(RewriteForPod(in, mounts, "127.100.0.9"),
+            R"({"upstream":"127.100.0.9:8081","listenAddress":"127.100.0.9",)"
+            R"("baselinePath":"/tmp/p/b/baseline.json","x":"/etc/skewgatex"})");
+}
+
 class PodRunnerClusterTest : public ClusterTest {};
 
 std::string Str(const json& j, const char* key) {

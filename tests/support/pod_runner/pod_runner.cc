@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -56,6 +57,34 @@ std::string MapPaths(const std::string& arg, const std::map<std::string, std::st
   }
   if (best == nullptr) return arg;
   return arg.substr(0, best_pos) + best->second + arg.substr(best_pos + best->first.size());
+}
+
+std::string RewriteForPod(const std::string& text, const std::map<std::string, std::string>& mounts,
+                          const std::string& pod_ip) {
+  std::string out = text;
+  auto replace_all = [&](const std::string& from, const std::string& to, bool path) {
+    for (size_t pos = out.find(from); pos != std::string::npos; pos = out.find(from, pos)) {
+      size_t after = pos + from.size();
+      bool ok =
+          !path ||
+          ((pos == 0 || std::string("\"=: ").find(out[pos - 1]) != std::string::npos) &&
+           (after == out.size() || std::string("/\" \n").find(out[after]) != std::string::npos));
+      if (!ok) {
+        pos = after;
+        continue;
+      }
+      out.replace(pos, from.size(), to);
+      pos += to.size();
+    }
+  };
+  replace_all("127.0.0.1", pod_ip, false);
+  replace_all("0.0.0.0", pod_ip, false);
+  // Longest mount paths first, so /etc/skewgate/sidecar is not taken for /etc/skewgate.
+  std::vector<std::pair<std::string, std::string>> sorted(mounts.begin(), mounts.end());
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+  for (const auto& [from, to] : sorted) replace_all(from, to, true);
+  return out;
 }
 
 namespace {
@@ -122,9 +151,20 @@ Status PodRunner::Start(const json& pod, Running& r) {
   std::map<std::string, std::string> volume_dirs;
   for (const auto& v : pod["spec"].value("volumes", json::array())) {
     std::string name = Str(v, "name");
-    std::string dir = r.dir + "/vol-" + name;
-    fs::create_directories(dir);
-    volume_dirs[name] = dir;
+    volume_dirs[name] = r.dir + "/vol-" + name;
+    fs::create_directories(volume_dirs[name]);
+  }
+  std::map<std::string, std::string> all_mounts;  // every container's view, for file contents
+  for (const char* kind : {"initContainers", "containers"}) {
+    for (const auto& c : pod["spec"].value(kind, json::array())) {
+      for (const auto& vm : c.value("volumeMounts", json::array())) {
+        all_mounts[Str(vm, "mountPath")] = volume_dirs[Str(vm, "name")];
+      }
+    }
+  }
+  for (const auto& v : pod["spec"].value("volumes", json::array())) {
+    std::string name = Str(v, "name");
+    std::string dir = volume_dirs[name];
     if (v.contains("configMap")) {
       std::string cm_name = Str(v["configMap"], "name");
       auto cm = client_.Get(kube::resources::ConfigMaps(), r.ns, cm_name);
@@ -136,7 +176,8 @@ Status PodRunner::Start(const json& pod, Running& r) {
         for (const auto& item : v["configMap"].value("items", json::array())) {
           if (Str(item, "key") == key) file = item.value("path", key);
         }
-        std::ofstream(dir + "/" + file) << value.get<std::string>();
+        std::ofstream(dir + "/" + file)
+            << RewriteForPod(value.get<std::string>(), all_mounts, r.ip);
       }
     }
   }

@@ -33,6 +33,12 @@ struct PodRunnerOptions {
 // mapping of an argument.
 std::string ExpandVars(const std::string& text, const std::map<std::string, std::string>& env);
 std::string MapPaths(const std::string& arg, const std::map<std::string, std::string>& mounts);
+// The pod's own view of the network and the file system, simulated for a file the pod
+// reads (a ConfigMap its containers mount): "127.0.0.1" and "0.0.0.0" — the pod's shared
+// loopback and any-address — become the pod's IP, and every mount path becomes the local
+// folder that stands for it.
+std::string RewriteForPod(const std::string& text, const std::map<std::string, std::string>& mounts,
+                          const std::string& pod_ip);
 
 class PodRunner {
  public:
