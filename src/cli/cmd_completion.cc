@@ -20,31 +20,22 @@ std::string CommandNames() {
 std::string Bash() {
   return R"SH(# skewgate bash completion: source <(skewgate completion bash)
 _skewgate() {
-  local cur prev words cword
+  local cur prev
   cur="${COMP_WORDS[COMP_CWORD]}"; prev="${COMP_WORDS[COMP_CWORD-1]}"
-  local cmds=")SH" +
-         CommandNames() + R"SH("
+  local cmds=")SH" + CommandNames() + R"SH("
   local flags="--help --namespace -n --context --kubeconfig --all-namespaces -A --watch -w --output -o --timeout --full --to-revision"
   if [ "$COMP_CWORD" -eq 1 ]; then COMPREPLY=($(compgen -W "$cmds" -- "$cur")); return; fi
   case "$prev" in
     -o|--output) COMPREPLY=($(compgen -W "json yaml" -- "$cur")); return ;;
-    -n|--namespace) COMPREPLY=($(compgen -W "$(kubectl get namespaces -o name 2>/dev/null | sed 's|^namespace/||')" -- "$cur"));
-  return;
-  ;
-    --context) COMPREPLY=($(compgen -W "$(kubectl config get-contexts -o name 2>/dev/null)" -- "$cur"));
-    return;
-    ;
-    completion) COMPREPLY=($(compgen -W "bash zsh" -- "$cur"));
-    return;
-    ;
-    esac if[["$cur" == -*]];
-    then COMPREPLY = ($(compgen - W "$flags" --"$cur"));
-    return; fi
+    -n|--namespace) COMPREPLY=($(compgen -W "$(kubectl get namespaces -o name 2>/dev/null | sed 's|^namespace/||')" -- "$cur")); return ;;
+    --context) COMPREPLY=($(compgen -W "$(kubectl config get-contexts -o name 2>/dev/null)" -- "$cur")); return ;;
+    completion) COMPREPLY=($(compgen -W "bash zsh" -- "$cur")); return ;;
+  esac
+  if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "$flags" -- "$cur")); return; fi
   case "${COMP_WORDS[1]}" in
     get|status|promote|abort|retry|undo|pause|resume|history|skew)
       local ns=() i
-      for ((i = 1; i < COMP_CWORD; i++));
-    do
+      for ((i = 1; i < COMP_CWORD; i++)); do
         case "${COMP_WORDS[i]}" in -n|--namespace) ns=(-n "${COMP_WORDS[i+1]}") ;; esac
       done
       COMPREPLY=($(compgen -W "$(kubectl get modeldeployments.skewgate.io "${ns[@]}" -o name 2>/dev/null | sed 's|^.*/||')" -- "$cur")) ;;
