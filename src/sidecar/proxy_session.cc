@@ -155,23 +155,23 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void ReadClient() {
-    client_.async_read_some(
-        cbuf_.prepare(kReadChunk), [self = shared_from_this()](beast::error_code ec, size_t n) {
-          if (self->Gone()) return;
-          self->cbuf_.commit(n);
-          if (ec) {
-            // EOF between requests is the normal end of a keep-alive connection.
-            if (self->phase_ == Phase::kBody || self->phase_ == Phase::kHeader) {
-              if (self->phase_ == Phase::kBody) ++self->st_.counters.client_errors;
-            }
-            return self->Close();
-          }
-          if (self->phase_ == Phase::kIdle) {
-            self->phase_ = Phase::kHeader;
-            self->Arm(self->st_.opt.header_timeout);
-          }
-          self->ParseRequest();
-        });
+    client_.async_read_some(cbuf_.prepare(kReadChunk),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              if (self->Gone()) return;
+                              self->cbuf_.commit(n);
+                              if (ec) {
+                                // EOF between requests is the normal end of a keep-alive
+                                // connection; in the middle of a body it is a client that gave up.
+                                if (self->phase_ == Phase::kBody)
+                                  ++self->st_.counters.client_errors;
+                                return self->Close();
+                              }
+                              if (self->phase_ == Phase::kIdle) {
+                                self->phase_ = Phase::kHeader;
+                                self->Arm(self->st_.opt.header_timeout);
+                              }
+                              self->ParseRequest();
+                            });
   }
 
   void RejectRequest(const beast::error_code& ec) {
