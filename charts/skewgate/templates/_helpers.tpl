@@ -44,22 +44,28 @@ app.kubernetes.io/part-of: skewgate
 {{- end -}}
 
 {{/*
-The rules the controller needs on the namespaces it watches. Exactly the verbs it uses
-(docs/controller.md); tests/cluster/chart checks them against the controller's list.
+The rules the controller needs on the namespaces it watches: exactly the verbs of the
+table in docs/controller.md ("RBAC"); tests/cluster/chart parses that table and compares.
 */}}
 {{- define "skewgate.watchRules" -}}
 - apiGroups: ["skewgate.io"]
-  resources: ["modeldeployments", "modeldeployments/status"]
-  verbs: ["get", "list", "watch", "patch", "update"]
+  resources: ["modeldeployments"]
+  verbs: ["list", "watch"]
+- apiGroups: ["skewgate.io"]
+  resources: ["modeldeployments/status"]
+  verbs: ["update"]
 - apiGroups: ["apps"]
   resources: ["replicasets"]
-  verbs: ["get", "list", "watch", "create", "patch", "update", "delete"]
+  verbs: ["list", "watch", "create", "patch", "delete"]
 - apiGroups: [""]
-  resources: ["services", "configmaps"]
-  verbs: ["get", "list", "watch", "create", "patch", "update", "delete"]
+  resources: ["services"]
+  verbs: ["list", "watch", "create", "patch"]
+- apiGroups: [""]
+  resources: ["configmaps"]
+  verbs: ["list", "watch", "get", "create", "patch", "delete"]
 - apiGroups: [""]
   resources: ["pods"]
-  verbs: ["get", "list", "watch"]
+  verbs: ["list", "watch"]
 - apiGroups: ["events.k8s.io"]
   resources: ["events"]
   verbs: ["create", "patch"]
