@@ -1,0 +1,204 @@
+#include "controller/app.h"
+
+#include <unistd.h>
+
+#include <iostream>
+#include <random>
+
+#include "api/duration.h"
+#include "common/flags.h"
+#include "common/log.h"
+#include "common/version.h"
+#include "controller/labels.h"
+#include "controller/reconciler.h"
+#include "kube/config.h"
+#include "runtime/api_metrics.h"
+#include "runtime/event_handler.h"
+#include "runtime/event_recorder_impl.h"
+#include "runtime/manager.h"
+#include "runtime/signals.h"
+#include "runtime/work_queue.h"
+
+namespace skewgate::controller {
+namespace {
+
+constexpr const char* kProgram = "skewgate-controller";
+
+int Fail(int code, const std::string& message) {
+  std::cerr << kProgram << ": " << message << "\n";
+  return code;
+}
+
+// Pods are owned by ReplicaSets, not by the ModelDeployment: map them by label instead.
+class EnqueueByModelDeploymentLabel final : public runtime::ResourceEventHandler {
+ public:
+  explicit EnqueueByModelDeploymentLabel(runtime::WorkQueue& q) : q_(q) {}
+  // runtime::ResourceEventHandler
+  void OnAdd(const nlohmann::json& o) override { Enqueue(o); }
+  void OnUpdate(const nlohmann::json&, const nlohmann::json& o) override { Enqueue(o); }
+  void OnDelete(const nlohmann::json& o) override { Enqueue(o); }
+
+ private:
+  void Enqueue(const nlohmann::json& o) {
+    const nlohmann::json::json_pointer ns("/metadata/namespace");
+    const nlohmann::json::json_pointer label("/metadata/labels/skewgate.io~1modeldeployment");
+    if (!o.contains(ns) || !o.contains(label) || !o[label].is_string() || !o[ns].is_string()) {
+      return;
+    }
+    q_.Add(o[ns].get<std::string>() + "/" + o[label].get<std::string>());
+  }
+  runtime::WorkQueue& q_;
+};
+
+std::string Identity() {
+  char host[256] = {0};
+  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+  std::random_device rd;
+  return std::string(host[0] ? host : "skewgate") + "_" + std::to_string(rd() % 1000000);
+}
+
+// One request before anything starts, so the usual misconfigurations fail at once with
+// one clear line instead of as retries in the informers' logs.
+Status CheckServer(kube::Client& client, const std::string& ns) {
+  kube::ListOptions o;
+  o.limit = 1;
+  StatusOr<kube::ListResult> r = client.List(kube::resources::ModelDeployments(), ns, o);
+  if (r.ok()) return OkStatus();
+  const kube::KubeConfig& c = client.config();
+  const std::string where = c.server + " (from " + c.source + ")";
+  switch (r.status().code()) {
+    case StatusCode::kUnavailable:
+    case StatusCode::kDeadlineExceeded:
+      return UnavailableError("cannot reach the API server at " + where + ": " +
+                              r.status().message());
+    case StatusCode::kNotFound:
+      return NotFoundError(
+          "the ModelDeployment CRD (modeldeployments.skewgate.io) is not installed on " + where +
+          "; install it with: kubectl apply --server-side -f crds/");
+    default: return r.status().WithContext("listing modeldeployments on " + where);
+  }
+}
+
+}  // namespace
+
+int RunControllerMain(const std::vector<std::string>& args) {
+  FlagSet f("skewgate-controller [--kubeconfig PATH] [flags]",
+            "The skewgate operator: rolls out ModelDeployments as canaries gated on skew");
+  f.String("kubeconfig", "", "kubeconfig file; default: $KUBECONFIG, in-cluster, ~/.kube/config");
+  f.String("context", "", "kubeconfig context (default: current-context)");
+  f.String("namespace", "", "watch only this namespace (default: all namespaces)");
+  f.Bool("leader-elect", false, "run only while holding the Lease (for several replicas)");
+  f.String("leader-election-namespace", "",
+           "namespace of the Lease (default: --namespace, else the pod's or kubeconfig's)");
+  f.String("leader-election-id", "skewgate-controller", "name of the Lease");
+  f.String("metrics-address", ":8080", "host:port for /metrics, /healthz, /readyz; \"\" disables");
+  f.String("image", kDefaultImage, "image of the fetch init container and of the sidecar");
+  f.String("workers", "2", "concurrent reconciles");
+  f.String("resync-period", "5m", "reconcile every ModelDeployment at least this often");
+  f.String("log-level", "info", "debug, info, warn or error");
+  if (Status s = f.Parse(args); !s.ok()) return Fail(2, s.message());
+  if (f.help_requested()) {
+    std::cout << f.Usage();
+    return 0;
+  }
+  LogConfig lc = DefaultLogConfig("controller");
+  if (!ParseLogLevel(f.Get("log-level"), &lc.min_level)) {
+    return Fail(2,
+                "--log-level: '" + f.Get("log-level") + "' is not one of debug, info, warn, error");
+  }
+  ConfigureLogging(lc);
+  StatusOr<long long> workers = f.GetInt("workers");
+  if (!workers.ok() || *workers < 1 || *workers > 64) {
+    return Fail(2, "--workers: must be an integer between 1 and 64");
+  }
+  StatusOr<Duration> resync = api::ParseDuration(f.Get("resync-period"));
+  if (!resync.ok() || *resync <= Duration::zero()) {
+    return Fail(2, "--resync-period: '" + f.Get("resync-period") + "' is not a duration like 5m");
+  }
+  if (f.Get("image").empty()) return Fail(2, "--image: must not be empty");
+
+  // Before any thread starts, so every thread inherits the blocked signals.
+  kube::Cancellation stop;
+  auto watcher = runtime::ShutdownSignalWatcher::Install(stop);
+  if (!watcher.ok()) return Fail(1, watcher.status().message());
+
+  StatusOr<kube::KubeConfig> config =
+      kube::LoadDefaultConfig(f.Get("kubeconfig"), f.Get("context"));
+  if (!config.ok()) return Fail(2, config.status().message());
+
+  runtime::MetricsRegistry registry;
+  runtime::ApiRequestMetrics api_metrics(registry);
+  kube::ClientOptions co;
+  co.observer = &api_metrics;
+  co.user_agent = std::string(kProgram) + "/" + kVersion;
+  co.request_timeout = std::chrono::seconds(6);  // below renew deadline − retry period
+  StatusOr<std::unique_ptr<kube::Client>> client = kube::NewClient(*config, co);
+  if (!client.ok()) return Fail(2, client.status().message());
+
+  const std::string ns = f.Get("namespace");
+  if (Status s = CheckServer(**client, ns); !s.ok()) return Fail(1, s.message());
+
+  runtime::ManagerOptions mo;
+  mo.probe_address = f.Get("metrics-address");
+  if (f.GetBool("leader-elect")) {
+    runtime::LeaderElectionConfig le;
+    le.lease_namespace = f.Get("leader-election-namespace");
+    if (le.lease_namespace.empty()) le.lease_namespace = ns;
+    if (le.lease_namespace.empty()) {
+      const char* pod_ns = std::getenv("POD_NAMESPACE");
+      le.lease_namespace = pod_ns ? pod_ns : config->default_namespace;
+    }
+    le.lease_name = f.Get("leader-election-id");
+    le.identity = Identity();
+    if (Status s = runtime::ValidateLeaderElectionConfig(le); !s.ok()) return Fail(2, s.message());
+    mo.leader_election = le;
+  }
+  runtime::Manager manager(**client, registry, mo);
+
+  runtime::InformerOptions md_opts;
+  runtime::InformerOptions owned;
+  owned.label_selector = kLabelModelDeployment;  // "exists": only what skewgate labelled
+  runtime::InformerOptions pod_opts = owned;
+  // Pods are many and large; the reconciler reads only labels and init container states.
+  pod_opts.projection = runtime::KeepOnly({"/status/initContainerStatuses"});
+  runtime::Informer& mds = manager.AddInformer(kube::resources::ModelDeployments(), ns, md_opts);
+  runtime::Informer& rss = manager.AddInformer(kube::resources::ReplicaSets(), ns, owned);
+  runtime::Informer& pods = manager.AddInformer(kube::resources::Pods(), ns, pod_opts);
+  runtime::Informer& svcs = manager.AddInformer(kube::resources::Services(), ns, owned);
+  runtime::Informer& cms = manager.AddInformer(kube::resources::ConfigMaps(), ns, owned);
+
+  runtime::EventRecorderOptions eo;
+  eo.controller = "skewgate.io/controller";
+  eo.instance = Identity();
+  runtime::EventRecorderImpl recorder(**client, RealClock::Get(), eo);
+  NoAnalysisSource analysis;
+  ReconcilerOptions ro;
+  ro.image = f.Get("image");
+  ro.resync_period = *resync;
+  Caches caches{&mds.store(), &rss.store(), &pods.store(), &svcs.store(), &cms.store()};
+  ModelDeploymentReconciler reconciler(**client, caches, analysis, recorder, RealClock::Get(), ro);
+
+  runtime::ControllerOptions copts;
+  copts.name = "modeldeployment";
+  copts.workers = static_cast<int>(*workers);
+  runtime::Controller& controller = manager.AddController(std::move(copts), reconciler);
+  runtime::WorkQueue& q = controller.queue();
+  mds.store_impl().AddHandler(runtime::EnqueueObject(q));
+  for (runtime::Informer* i : {&rss, &svcs, &cms}) {
+    i->store_impl().AddHandler(runtime::EnqueueOwner(q, api::kGroup, api::kKind));
+  }
+  pods.store_impl().AddHandler(std::make_shared<EnqueueByModelDeploymentLabel>(q));
+
+  SG_LOG(Info, "")
+      .Msg("starting")
+      .Field("server", (*client)->config().server)
+      .Field("namespace", ns.empty() ? "(all)" : ns)
+      .Field("image", ro.image)
+      .Field("leader_elect", f.GetBool("leader-elect"));
+  Status result = manager.Run(stop);
+  recorder.Flush().IgnoreError();
+  if (!result.ok()) return Fail(1, result.message());
+  return 0;
+}
+
+}  // namespace skewgate::controller

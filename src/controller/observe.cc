@@ -1,0 +1,165 @@
+#include "controller/observe.h"
+
+#include "api/conditions.h"
+#include "common/sha256.h"
+#include "controller/labels.h"
+#include "skew/baseline.h"
+
+namespace skewgate::controller {
+
+using nlohmann::json;
+
+namespace {
+
+std::string Label(const json& object, const char* key) {
+  auto m = object.find("metadata");
+  if (m == object.end() || !m->is_object()) return "";
+  auto l = m->find("labels");
+  if (l == m->end() || !l->is_object()) return "";
+  auto v = l->find(key);
+  return v != l->end() && v->is_string() ? v->get<std::string>() : "";
+}
+
+int32_t IntAt(const json& object, const char* section, const char* key) {
+  auto s = object.find(section);
+  if (s == object.end() || !s->is_object()) return 0;
+  auto v = s->find(key);
+  return v != s->end() && v->is_number_integer() ? v->get<int32_t>() : 0;
+}
+
+// The termination of the fetch container (current or last state) with a non-zero exit.
+std::optional<std::string> FetchFailure(const json& pod) {
+  auto st = pod.find("status");
+  if (st == pod.end() || !st->is_object()) return std::nullopt;
+  auto inits = st->find("initContainerStatuses");
+  if (inits == st->end() || !inits->is_array()) return std::nullopt;
+  for (const json& c : *inits) {
+    if (!c.is_object() || c.value("name", "") != kFetchContainer) continue;
+    for (const char* which : {"state", "lastState"}) {
+      auto s = c.find(which);
+      if (s == c.end() || !s->is_object()) continue;
+      auto t = s->find("terminated");
+      if (t == s->end() || !t->is_object()) continue;
+      int64_t code = t->value("exitCode", int64_t{0});
+      if (code == 0) continue;
+      std::string msg = t->value("message", "");
+      if (msg.empty()) msg = t->value("reason", "");
+      while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+      return "exit code " + std::to_string(code) + (msg.empty() ? "" : ": " + msg);
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool ControlledBy(const json& object, const api::ModelDeployment& md) {
+  auto m = object.find("metadata");
+  if (m == object.end() || !m->is_object()) return false;
+  auto refs = m->find("ownerReferences");
+  if (refs == m->end() || !refs->is_array()) return false;
+  std::string uid = md.MetaString("uid");
+  for (const json& r : *refs) {
+    if (r.is_object() && r.value("controller", false) && r.value("kind", "") == api::kKind &&
+        r.value("uid", "") == uid) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<rollout::ObservedReplicaSet> ObserveReplicaSets(
+    const api::ModelDeployment& md, const std::vector<runtime::ObjectPtr>& replica_sets) {
+  std::vector<rollout::ObservedReplicaSet> out;
+  for (const runtime::ObjectPtr& rs : replica_sets) {
+    if (Label(*rs, kLabelModelDeployment) != md.Name() || !ControlledBy(*rs, md)) continue;
+    std::string revision = Label(*rs, kLabelRevision);
+    if (revision.empty()) continue;
+    out.push_back(
+        {revision, IntAt(*rs, "spec", "replicas"), IntAt(*rs, "status", "readyReplicas")});
+  }
+  return out;
+}
+
+std::optional<rollout::Problem> FailingFetch(const api::ModelDeployment& md,
+                                             const std::string& revision,
+                                             const std::vector<runtime::ObjectPtr>& pods) {
+  for (const runtime::ObjectPtr& pod : pods) {
+    if (Label(*pod, kLabelModelDeployment) != md.Name() ||
+        Label(*pod, kLabelRevision) != revision) {
+      continue;
+    }
+    if (auto why = FetchFailure(*pod)) {
+      std::string name = pod->value("/metadata/name"_json_pointer, std::string());
+      return rollout::Problem{api::kReasonModelDigestMismatch,
+                              "pod " + md.Namespace() + "/" + name + ": init container " +
+                                  kFetchContainer + " failed (" + *why + ") for model " +
+                                  md.spec.model.uri + " with digest " + md.spec.model.digest};
+    }
+  }
+  return std::nullopt;
+}
+
+BaselineCheck CheckBaseline(const api::ModelDeployment& md, const json* configmap) {
+  const api::ConfigMapKeyRef& ref = md.spec.baseline.config_map_ref;
+  std::string where = "ConfigMap " + md.Namespace() + "/" + ref.name;
+  BaselineCheck out;
+  if (configmap == nullptr) {
+    out.problem = rollout::Problem{
+        api::kReasonBaselineNotFound,
+        "spec.baseline.configMapRef: " + where + " not found; create it with `skewgate baseline`"};
+    return out;
+  }
+  const json* text = nullptr;
+  std::string keys;
+  for (const char* section : {"data", "binaryData"}) {
+    auto d = configmap->find(section);
+    if (d == configmap->end() || !d->is_object()) continue;
+    for (auto& [k, v] : d->items()) {
+      keys += (keys.empty() ? "" : ", ") + k;
+      if (k == ref.key && v.is_string() && std::string(section) == "data") text = &v;
+    }
+  }
+  if (text == nullptr) {
+    out.problem =
+        rollout::Problem{api::kReasonBaselineNotFound,
+                         "spec.baseline.configMapRef.key: " + where + " has no data key \"" +
+                             ref.key + "\" (keys: " + (keys.empty() ? "none" : keys) + ")"};
+    return out;
+  }
+  const std::string& s = text->get_ref<const std::string&>();
+  StatusOr<skew::Baseline> b = skew::ParseBaseline(s);
+  if (!b.ok()) {
+    out.problem =
+        rollout::Problem{api::kReasonBaselineInvalid, "spec.baseline: " + where + " key \"" +
+                                                          ref.key + "\": " + b.status().message()};
+    return out;
+  }
+  out.digest = "sha256:" + Sha256Hex(s);
+  return out;
+}
+
+std::optional<rollout::Problem> CheckModelPort(const api::ModelDeployment& md) {
+  int32_t want = md.spec.sidecar.model_port;
+  const json& t = md.spec.pod_template;
+  if (t.is_object() && t.contains("spec") && t["spec"].is_object()) {
+    const json& spec = t["spec"];
+    if (auto cs = spec.find("containers"); cs != spec.end() && cs->is_array()) {
+      for (const json& c : *cs) {
+        if (!c.is_object()) continue;
+        auto ports = c.find("ports");
+        if (ports == c.end() || !ports->is_array()) continue;
+        for (const json& p : *ports) {
+          if (p.is_object() && p.value("containerPort", int64_t{0}) == want) return std::nullopt;
+        }
+      }
+    }
+  }
+  return rollout::Problem{api::kReasonValidationFailed,
+                          "spec.template.spec.containers: no container declares containerPort " +
+                              std::to_string(want) +
+                              " (spec.sidecar.modelPort), where the sidecar forwards requests; "
+                              "add it to the model server's ports or set spec.sidecar.modelPort"};
+}
+
+}  // namespace skewgate::controller

@@ -1,0 +1,376 @@
+#include "controller/reconciler.h"
+
+#include <algorithm>
+#include <set>
+
+#include "api/codec.h"
+#include "api/conditions.h"
+#include "api/validation.h"
+#include "common/log.h"
+#include "controller/labels.h"
+#include "controller/observe.h"
+#include "controller/pod_shape.h"
+#include "controller/traffic_objects.h"
+#include "kube/errors.h"
+#include "rollout/revision.h"
+
+namespace skewgate::controller {
+
+using nlohmann::json;
+using runtime::ReconcileResult;
+
+namespace {
+
+constexpr Duration kMinRequeue = std::chrono::milliseconds(200);
+
+kube::ApplyOptions Force() {
+  kube::ApplyOptions o;
+  o.field_manager = kFieldManager;
+  o.force = true;
+  return o;
+}
+
+kube::WriteOptions Manager() {
+  kube::WriteOptions o;
+  o.field_manager = kFieldManager;
+  return o;
+}
+
+std::string LabelOf(const json& o, const char* key) {
+  const json* l = nullptr;
+  if (auto m = o.find("metadata"); m != o.end() && m->is_object()) {
+    if (auto it = m->find("labels"); it != m->end() && it->is_object()) l = &*it;
+  }
+  if (l == nullptr) return "";
+  auto v = l->find(key);
+  return v != l->end() && v->is_string() ? v->get<std::string>() : "";
+}
+
+// Status timestamps are whole seconds on the wire; deciding on whole seconds too keeps
+// the plan's status equal to what it reads back (no write per resync from rounding).
+TimePoint WholeSeconds(TimePoint t) {
+  return TimePoint(std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()));
+}
+
+}  // namespace
+
+struct ModelDeploymentReconciler::Observed {
+  std::optional<json> route;
+};
+
+ModelDeploymentReconciler::ModelDeploymentReconciler(kube::Client& client, Caches caches,
+                                                     AnalysisSource& analysis,
+                                                     runtime::EventRecorder& recorder,
+                                                     const Clock& clock, ReconcilerOptions options)
+    : client_(client),
+      caches_(caches),
+      analysis_(analysis),
+      recorder_(recorder),
+      clock_(clock),
+      options_(std::move(options)) {}
+
+json ModelDeploymentReconciler::CachedObject(const runtime::Store* store, const std::string& ns,
+                                             const std::string& name) const {
+  runtime::ObjectPtr o = store->Get(ns + "/" + name);
+  return o ? *o : json();
+}
+
+ReconcileResult ModelDeploymentReconciler::Reconcile(const runtime::ObjectKey& key) {
+  for (const runtime::Store* s : {caches_.model_deployments, caches_.replica_sets, caches_.pods,
+                                  caches_.services, caches_.config_maps}) {
+    // A cache miss before the first list does not mean "absent": never create from it.
+    if (!s->HasSynced()) return ReconcileResult::RequeueAfter(std::chrono::seconds(1));
+  }
+  const std::string who = key.ToString();
+  runtime::ObjectPtr object = caches_.model_deployments->Get(who);
+  // Gone, or going: ownerReferences let the garbage collector remove what it owned.
+  if (!object || object->contains("/metadata/deletionTimestamp"_json_pointer)) {
+    return ReconcileResult::Done();
+  }
+  StatusOr<api::ModelDeployment> md = api::FromJson(*object);
+  if (!md.ok()) {
+    SG_LOG(Error, who).Msg("cannot decode ModelDeployment").Field("error", md.status().message());
+    return ReconcileResult::TerminalError(md.status());
+  }
+
+  rollout::Input in;
+  in.md = *md;
+  in.now = WholeSeconds(clock_.Now());
+  in.selector = PodSelector(md->Name());
+  Observed observed;
+  bool recheck_soon = false;
+
+  if (std::vector<api::FieldError> errs = api::ValidateSpec(md->spec); !errs.empty()) {
+    in.spec_problem = rollout::Problem{api::kReasonValidationFailed, api::ToStatus(errs).message()};
+  } else if (auto p = CheckModelPort(*md)) {
+    in.spec_problem = p;
+  }
+  if (!in.spec_problem) {
+    // The baseline is the user's ConfigMap, not ours: read it (a GET, not a write) rather
+    // than cache every ConfigMap of every watched namespace.
+    const api::ConfigMapKeyRef& ref = md->spec.baseline.config_map_ref;
+    StatusOr<json> cm = client_.Get(kube::resources::ConfigMaps(), md->Namespace(), ref.name);
+    if (!cm.ok() && !kube::IsNotFound(cm.status())) {
+      return ReconcileResult::RetryableError(cm.status());
+    }
+    BaselineCheck b = CheckBaseline(*md, cm.ok() ? &*cm : nullptr);
+    in.baseline_digest = b.digest;
+    in.spec_problem = b.problem;
+    recheck_soon = b.problem.has_value();
+  }
+  const auto& canary = md->spec.strategy.canary;
+  if (!in.spec_problem && canary && canary->traffic.gateway_api) {
+    const std::string& name = canary->traffic.gateway_api->http_route;
+    StatusOr<json> route = client_.Get(kube::resources::HttpRoutes(), md->Namespace(), name);
+    if (!route.ok() && !kube::IsNotFound(route.status())) {
+      return ReconcileResult::RetryableError(route.status());
+    }
+    std::string field = "spec.strategy.canary.traffic.gatewayAPI.httpRoute: ";
+    if (!route.ok()) {
+      in.spec_problem = rollout::Problem{api::kReasonValidationFailed,
+                                         field + "HTTPRoute " + md->Namespace() + "/" + name +
+                                             " not found; skewgate sets its weights but never "
+                                             "creates it"};
+    } else if (auto check = RouteWeightsApply(*md, *route, {}); !check.ok()) {
+      in.spec_problem =
+          rollout::Problem{api::kReasonValidationFailed, field + check.status().message()};
+    } else {
+      observed.route = std::move(route).value();
+    }
+    recheck_soon = recheck_soon || in.spec_problem.has_value();
+  }
+
+  in.replica_sets = ObserveReplicaSets(*md, caches_.replica_sets->List(md->Namespace()));
+  if (!in.spec_problem) {
+    std::string revision = rollout::RevisionHash(md->spec, in.baseline_digest);
+    in.newest_pods_failing = FailingFetch(*md, revision, caches_.pods->List(md->Namespace()));
+  }
+  AnalysisReading reading = analysis_.Read(*md);
+  in.analysis_enabled = reading.enabled;
+  in.analysis = reading.latest;
+
+  rollout::Plan plan = rollout::Decide(in);
+
+  if (Status s = ApplyPlan(*md, plan, observed); !s.ok()) {
+    SG_LOG(Warn, who).Msg("applying the plan failed").Field("error", s.ToString());
+    return kube::IsInvalid(s) || kube::IsForbidden(s) ? ReconcileResult::TerminalError(s)
+                                                      : ReconcileResult::RetryableError(s);
+  }
+  // Compared as JSON: what would be written, not nanoseconds the wire does not keep.
+  if (api::ToJson(plan.status) != api::ToJson(md->status)) {
+    if (Status s = WriteStatus(*object, plan); !s.ok()) {
+      // A conflict means a newer object (a gate, a spec change) is on its way: decide again
+      // on it, and only then record the Events of this transition.
+      SG_LOG(Info, who).Msg("status not written").Field("error", s.ToString());
+      return ReconcileResult::RetryableError(s);
+    }
+    RecordEvents(*object, plan);
+  }
+
+  Duration after = plan.requeue_after.value_or(options_.resync_period);
+  if (recheck_soon) after = std::min(after, options_.problem_recheck);
+  after = std::clamp(after, kMinRequeue, options_.resync_period);
+  return ReconcileResult::RequeueAfter(after);
+}
+
+Status ModelDeploymentReconciler::ApplyPlan(const api::ModelDeployment& md,
+                                            const rollout::Plan& plan, const Observed& observed) {
+  // ConfigMaps before ReplicaSets: a pod whose ConfigMap volume is missing does not start.
+  SG_RETURN_IF_ERROR(ApplyConfigMaps(md, plan));
+  SG_RETURN_IF_ERROR(ApplyReplicaSets(md, plan));
+  SG_RETURN_IF_ERROR(ApplyServices(md, plan));
+  if (plan.route && observed.route) {
+    SG_ASSIGN_OR_RETURN(std::optional<json> body,
+                        RouteWeightsApply(md, *observed.route, *plan.route));
+    if (body) {
+      ++writes_.routes;
+      SG_RETURN_IF_ERROR(
+          client_.Apply(kube::resources::HttpRoutes(), md.Namespace(), *body, Force()).status());
+    }
+  }
+  return DeleteUnwanted(md, plan);
+}
+
+Status ModelDeploymentReconciler::ApplyConfigMaps(const api::ModelDeployment& md,
+                                                  const rollout::Plan& plan) {
+  for (const rollout::DesiredReplicaSet& d : plan.replica_sets) {
+    RevisionObjects r{md, d.revision, d.replicas, options_.image, std::nullopt};
+    if (plan.mirror && d.revision == plan.status.stable_revision &&
+        plan.mirror->target_revision != d.revision) {
+      r.mirror = MirrorTarget{CanaryServiceUrl(md), plan.mirror->percent};
+    }
+    std::string name = SidecarConfigMapName(d.name);
+    json observed = CachedObject(caches_.config_maps, md.Namespace(), name);
+    json want_config;
+    if (d.from_current_spec) {
+      want_config = SidecarConfigJson(r);
+    } else if (observed.is_object()) {
+      // An older revision's settings cannot be rebuilt from today's spec: keep them as
+      // written and only switch mirroring on or off.
+      json data = observed.value("data", json::object());
+      want_config = json::parse(data.value(kSidecarConfigFile, "null"), nullptr, false);
+      if (!want_config.is_object()) continue;
+      if (r.mirror) {
+        want_config["mirror"] = {{"url", r.mirror->url}, {"percent", r.mirror->percent}};
+      } else {
+        want_config.erase("mirror");
+      }
+    } else {
+      continue;
+    }
+    if (observed.is_object() && ControlledBy(observed, md)) {
+      json have = json::parse(observed.value("data", json::object()).value(kSidecarConfigFile, ""),
+                              nullptr, false);
+      if (have == want_config) continue;
+    }
+    json cm = BuildSidecarConfigMap(r);
+    cm["data"][kSidecarConfigFile] = want_config.dump(2) + "\n";
+    ++writes_.config_maps;
+    SG_RETURN_IF_ERROR(
+        client_.Apply(kube::resources::ConfigMaps(), md.Namespace(), cm, Force()).status());
+  }
+  return OkStatus();
+}
+
+Status ModelDeploymentReconciler::ApplyReplicaSets(const api::ModelDeployment& md,
+                                                   const rollout::Plan& plan) {
+  for (const rollout::DesiredReplicaSet& d : plan.replica_sets) {
+    json observed = CachedObject(caches_.replica_sets, md.Namespace(), d.name);
+    if (!observed.is_object() || !ControlledBy(observed, md)) {
+      if (!d.from_current_spec) {
+        // Its pod template came from a spec we no longer have: it cannot be rebuilt.
+        SG_LOG(Warn, md.Namespace() + "/" + md.Name())
+            .Msg("replica set of an older revision is missing")
+            .Field("replicaset", d.name);
+        continue;
+      }
+      RevisionObjects r{md, d.revision, d.replicas, options_.image, std::nullopt};
+      ++writes_.replica_sets;
+      SG_RETURN_IF_ERROR(
+          client_.Apply(kube::resources::ReplicaSets(), md.Namespace(), BuildReplicaSet(r), Force())
+              .status());
+      SG_LOG(Info, md.Namespace() + "/" + md.Name())
+          .Msg("replica set applied")
+          .Field("replicaset", d.name)
+          .Field("replicas", d.replicas);
+      continue;
+    }
+    int64_t have = observed.value("/spec/replicas"_json_pointer, int64_t{1});
+    if (have == d.replicas) continue;
+    // Only the size changes: a merge patch of one field, so the pod template (immutable
+    // per revision) is never rewritten.
+    ++writes_.replica_sets;
+    SG_RETURN_IF_ERROR(client_
+                           .MergePatch(kube::resources::ReplicaSets(), md.Namespace(), d.name,
+                                       {{"spec", {{"replicas", d.replicas}}}}, Manager())
+                           .status());
+    SG_LOG(Info, md.Namespace() + "/" + md.Name())
+        .Msg("replica set scaled")
+        .Field("replicaset", d.name)
+        .Field("from", have)
+        .Field("to", d.replicas);
+  }
+  return OkStatus();
+}
+
+Status ModelDeploymentReconciler::ApplyService(const api::ModelDeployment& md,
+                                               const json& desired) {
+  std::string name = desired["metadata"]["name"];
+  json observed = CachedObject(caches_.services, md.Namespace(), name);
+  if (ServiceMatches(observed, desired)) return OkStatus();
+  ++writes_.services;
+  return client_.Apply(kube::resources::Services(), md.Namespace(), desired, Force()).status();
+}
+
+Status ModelDeploymentReconciler::ApplyServices(const api::ModelDeployment& md,
+                                                const rollout::Plan& plan) {
+  if (!plan.serving_revisions.empty()) {
+    SG_RETURN_IF_ERROR(
+        ApplyService(md, BuildService(md, ServingServiceName(md.Name()), plan.serving_revisions)));
+  }
+  const std::string& stable = plan.status.stable_revision;
+  const std::string& canary =
+      plan.status.canary_revision.empty() ? stable : plan.status.canary_revision;
+  if (!stable.empty()) {
+    SG_RETURN_IF_ERROR(ApplyService(md, BuildService(md, StableServiceName(md.Name()), {stable})));
+  }
+  if (!canary.empty()) {
+    // Without a canary it follows stable, so a route or mirror aimed at it still answers.
+    SG_RETURN_IF_ERROR(ApplyService(md, BuildService(md, CanaryServiceName(md.Name()), {canary})));
+  }
+  return OkStatus();
+}
+
+Status ModelDeploymentReconciler::DeleteUnwanted(const api::ModelDeployment& md,
+                                                 const rollout::Plan& plan) {
+  std::set<std::string> keep;
+  for (const rollout::DesiredReplicaSet& d : plan.replica_sets) keep.insert(d.revision);
+  for (const rollout::ObservedReplicaSet& o :
+       ObserveReplicaSets(md, caches_.replica_sets->List(md.Namespace()))) {
+    keep.insert(o.revision);
+  }
+  for (const std::string& rev : plan.delete_revisions) keep.erase(rev);
+  kube::DeleteOptions background;
+  background.propagation_policy = "Background";
+  auto remove = [&](const kube::ResourceType& type, const json& o) -> Status {
+    std::string name = o.value("/metadata/name"_json_pointer, std::string());
+    ++writes_.deletes;
+    Status s = client_.Delete(type, md.Namespace(), name, background);
+    if (kube::IsNotFound(s)) return OkStatus();
+    if (s.ok()) {
+      SG_LOG(Info, md.Namespace() + "/" + md.Name())
+          .Msg("deleted")
+          .Field("kind", type.kind)
+          .Field("name", name);
+    }
+    return s;
+  };
+  for (const runtime::ObjectPtr& rs : caches_.replica_sets->List(md.Namespace())) {
+    if (!ControlledBy(*rs, md) || LabelOf(*rs, kLabelModelDeployment) != md.Name()) continue;
+    std::string rev = LabelOf(*rs, kLabelRevision);
+    if (std::find(plan.delete_revisions.begin(), plan.delete_revisions.end(), rev) !=
+        plan.delete_revisions.end()) {
+      SG_RETURN_IF_ERROR(remove(kube::resources::ReplicaSets(), *rs));
+    }
+  }
+  // A revision's settings go with it; while its ReplicaSet is still terminating its pods
+  // keep the (already mounted) files.
+  for (const runtime::ObjectPtr& cm : caches_.config_maps->List(md.Namespace())) {
+    if (!ControlledBy(*cm, md) || LabelOf(*cm, kLabelModelDeployment) != md.Name()) continue;
+    std::string rev = LabelOf(*cm, kLabelRevision);
+    if (!rev.empty() && !keep.count(rev)) {
+      SG_RETURN_IF_ERROR(remove(kube::resources::ConfigMaps(), *cm));
+    }
+  }
+  return OkStatus();
+}
+
+Status ModelDeploymentReconciler::WriteStatus(const json& object, const rollout::Plan& plan) {
+  // The object as read, resourceVersion included: the write is a compare-and-swap, so a gate
+  // written by the CLI meanwhile is never overwritten with an older status.
+  json body = object;
+  body["status"] = api::ToJson(plan.status);
+  ++writes_.statuses;
+  return client_
+      .UpdateStatus(kube::resources::ModelDeployments(),
+                    object.value("/metadata/namespace"_json_pointer, std::string()), body,
+                    Manager())
+      .status();
+}
+
+void ModelDeploymentReconciler::RecordEvents(const json& object, const rollout::Plan& plan) {
+  runtime::ObjectReference ref = runtime::ReferenceTo(object);
+  for (const rollout::Event& e : plan.events) {
+    runtime::EventType type =
+        e.type == api::kEventWarning ? runtime::EventType::kWarning : runtime::EventType::kNormal;
+    Status s = recorder_.Record(ref, type, e.reason, "Rollout", e.message);
+    if (!s.ok()) {
+      SG_LOG(Warn, ref.ns + "/" + ref.name)
+          .Msg("event not recorded")
+          .Field("reason", e.reason)
+          .Field("error", s.ToString());
+    }
+  }
+}
+
+}  // namespace skewgate::controller

@@ -1,0 +1,97 @@
+// The ModelDeployment reconciler: the only glue between the pure rollout core and the
+// cluster. Level-based: read the ModelDeployment and what it owns from the informer caches
+// (plus its baseline ConfigMap and HTTPRoute from the API), decide with rollout::Decide,
+// then write only what differs — owned objects with server-side apply (field manager
+// "skewgate"), status through the status subresource pinned to the resourceVersion read,
+// Events from the plan. A steady ModelDeployment costs zero writes per resync.
+//
+//   ModelDeploymentReconciler r(client, caches, analysis, recorder, RealClock::Get(), {});
+//   manager.AddController({.name = "modeldeployment"}, r);
+#pragma once
+
+#include <atomic>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "api/types.h"
+#include "common/clock.h"
+#include "controller/analysis_source.h"
+#include "kube/client.h"
+#include "rollout/state_machine.h"
+#include "runtime/event_recorder.h"
+#include "runtime/reconciler.h"
+#include "runtime/store.h"
+
+namespace skewgate::controller {
+
+// The informer caches the reconciler reads; all filtered on the server to objects labelled
+// skewgate.io/modeldeployment (except the ModelDeployments themselves). Not owned.
+struct Caches {
+  const runtime::Store* model_deployments = nullptr;
+  const runtime::Store* replica_sets = nullptr;
+  const runtime::Store* pods = nullptr;
+  const runtime::Store* services = nullptr;
+  const runtime::Store* config_maps = nullptr;
+};
+
+struct ReconcilerOptions {
+  std::string image = "skewgate:0.1.0";  // fetch init container and default sidecar image
+  // Look again at a ModelDeployment this long after its last reconcile even when nothing
+  // changed (the baseline ConfigMap and HTTPRoute are read, not watched).
+  Duration resync_period = std::chrono::minutes(5);
+  // While the baseline or HTTPRoute is missing or wrong: slow enough never to be a hot
+  // loop, quick enough that fixing it is noticed without touching the ModelDeployment.
+  Duration problem_recheck = std::chrono::seconds(30);
+};
+
+// Writes made by the reconciler, by kind of object (for tests and the zero-write check).
+struct WriteCounts {
+  std::atomic<uint64_t> replica_sets{0}, services{0}, config_maps{0}, routes{0}, statuses{0},
+      deletes{0};
+  uint64_t Total() const {
+    return replica_sets + services + config_maps + routes + statuses + deletes;
+  }
+};
+
+class ModelDeploymentReconciler final : public runtime::Reconciler {
+ public:
+  // Every reference must outlive the reconciler.
+  ModelDeploymentReconciler(kube::Client& client, Caches caches, AnalysisSource& analysis,
+                            runtime::EventRecorder& recorder, const Clock& clock,
+                            ReconcilerOptions options);
+
+  // runtime::Reconciler
+  // Errors: a transient API failure or a conflict is retryable (backoff); a ModelDeployment
+  // that cannot be decoded is terminal (logged; the API server's schema makes it rare). Bad
+  // input the controller can explain (invalid spec, missing baseline, missing HTTPRoute)
+  // is not an error: it is reported in status and Events and re-checked after
+  // problem_recheck.
+  runtime::ReconcileResult Reconcile(const runtime::ObjectKey& key) override;
+
+  const WriteCounts& writes() const { return writes_; }
+
+ private:
+  struct Observed;
+  Status ApplyPlan(const api::ModelDeployment& md, const rollout::Plan& plan,
+                   const Observed& observed);
+  Status ApplyConfigMaps(const api::ModelDeployment& md, const rollout::Plan& plan);
+  Status ApplyReplicaSets(const api::ModelDeployment& md, const rollout::Plan& plan);
+  Status ApplyServices(const api::ModelDeployment& md, const rollout::Plan& plan);
+  Status ApplyService(const api::ModelDeployment& md, const nlohmann::json& desired);
+  Status DeleteUnwanted(const api::ModelDeployment& md, const rollout::Plan& plan);
+  Status WriteStatus(const nlohmann::json& object, const rollout::Plan& plan);
+  void RecordEvents(const nlohmann::json& object, const rollout::Plan& plan);
+  nlohmann::json CachedObject(const runtime::Store* store, const std::string& ns,
+                              const std::string& name) const;
+
+  kube::Client& client_;
+  const Caches caches_;
+  AnalysisSource& analysis_;
+  runtime::EventRecorder& recorder_;
+  const Clock& clock_;
+  const ReconcilerOptions options_;
+  WriteCounts writes_;
+};
+
+}  // namespace skewgate::controller

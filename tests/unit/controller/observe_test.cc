@@ -1,0 +1,108 @@
+// Reading the world: owned ReplicaSets, failing fetches, baseline and model-port problems
+// with messages that say exactly what is wrong.
+#include "controller/observe.h"
+
+#include <gtest/gtest.h>
+
+#include "api/conditions.h"
+#include "common/sha256.h"
+#include "controller/labels.h"
+#include "controller/pod_shape.h"
+#include "unit/controller/test_objects.h"
+
+namespace skewgate::controller {
+namespace {
+
+using nlohmann::json;
+
+runtime::ObjectPtr Ptr(json j) { return std::make_shared<const json>(std::move(j)); }
+
+TEST(ObserveTest, OnlyReplicaSetsControlledByThisModelDeploymentCount) {
+  api::ModelDeployment md = testing::Md("ml", "fraud");
+  json mine = BuildReplicaSet({md, "aaa", 3, "img", std::nullopt});
+  mine["status"] = {{"readyReplicas", 2}};
+  json other_uid = BuildReplicaSet({md, "bbb", 1, "img", std::nullopt});
+  other_uid["metadata"]["ownerReferences"][0]["uid"] = "an-older-fraud";
+  json unlabelled = mine;
+  unlabelled["metadata"]["labels"].erase(kLabelRevision);
+  std::vector<rollout::ObservedReplicaSet> got =
+      ObserveReplicaSets(md, {Ptr(mine), Ptr(other_uid), Ptr(unlabelled)});
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0], (rollout::ObservedReplicaSet{"aaa", 3, 2}));
+}
+
+json Pod(const std::string& rev, json init_statuses) {
+  return {{"metadata",
+           {{"name", "fraud-" + rev + "-x1"},
+            {"namespace", "ml"},
+            {"labels", {{kLabelModelDeployment, "fraud"}, {kLabelRevision, rev}}}}},
+          {"status", {{"initContainerStatuses", std::move(init_statuses)}}}};
+}
+
+TEST(ObserveTest, AFailedFetchOfTheNewestRevisionIsAModelDigestProblem) {
+  api::ModelDeployment md = testing::Md("ml", "fraud");
+  json failed =
+      Pod("bbb", {{{"name", kFetchContainer},
+                   {"state", {{"waiting", {{"reason", "CrashLoopBackOff"}}}}},
+                   {"lastState",
+                    {{"terminated",
+                      {{"exitCode", 1},
+                       {"message", "digest mismatch: expected sha256:aa, got sha256:bb\n"}}}}}}});
+  json running =
+      Pod("aaa", {{{"name", kFetchContainer}, {"state", {{"terminated", {{"exitCode", 0}}}}}}});
+  EXPECT_FALSE(FailingFetch(md, "aaa", {Ptr(running), Ptr(failed)}).has_value());
+  std::optional<rollout::Problem> p = FailingFetch(md, "bbb", {Ptr(running), Ptr(failed)});
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->reason, api::kReasonModelDigestMismatch);
+  EXPECT_NE(p->message.find("pod ml/fraud-bbb-x1"), std::string::npos) << p->message;
+  EXPECT_NE(p->message.find("exit code 1: digest mismatch: expected sha256:aa, got sha256:bb)"),
+            std::string::npos)
+      << p->message;
+}
+
+TEST(ObserveTest, BaselineProblemsNameTheConfigMapAndKey) {
+  api::ModelDeployment md = testing::Md("ml", "fraud");
+  BaselineCheck missing = CheckBaseline(md, nullptr);
+  ASSERT_TRUE(missing.problem.has_value());
+  EXPECT_EQ(missing.problem->reason, api::kReasonBaselineNotFound);
+  EXPECT_EQ(missing.problem->message,
+            "spec.baseline.configMapRef: ConfigMap ml/fraud-baseline not found; create it with "
+            "`skewgate baseline`");
+
+  json wrong_key = testing::BaselineConfigMap("ml", "fraud-baseline", "other.json");
+  BaselineCheck no_key = CheckBaseline(md, &wrong_key);
+  ASSERT_TRUE(no_key.problem.has_value());
+  EXPECT_EQ(no_key.problem->reason, api::kReasonBaselineNotFound);
+  EXPECT_EQ(no_key.problem->message,
+            "spec.baseline.configMapRef.key: ConfigMap ml/fraud-baseline has no data key "
+            "\"baseline.json\" (keys: other.json)");
+
+  json garbage = testing::BaselineConfigMap("ml", "fraud-baseline");
+  garbage["data"]["baseline.json"] = "{\"not\": \"a baseline\"}";
+  BaselineCheck invalid = CheckBaseline(md, &garbage);
+  ASSERT_TRUE(invalid.problem.has_value());
+  EXPECT_EQ(invalid.problem->reason, api::kReasonBaselineInvalid);
+  EXPECT_EQ(invalid.problem->message.rfind(
+                "spec.baseline: ConfigMap ml/fraud-baseline key \"baseline.json\": ", 0),
+            0u)
+      << invalid.problem->message;
+
+  json good = testing::BaselineConfigMap("ml", "fraud-baseline");
+  BaselineCheck ok = CheckBaseline(md, &good);
+  EXPECT_FALSE(ok.problem.has_value()) << ok.problem->message;
+  EXPECT_EQ(ok.digest, "sha256:" + Sha256Hex(testing::BaselineText()));
+}
+
+TEST(ObserveTest, TheModelPortMustBeDeclaredByAContainer) {
+  api::ModelDeployment md = testing::Md("ml", "fraud");
+  EXPECT_FALSE(CheckModelPort(md).has_value());
+  md.spec.sidecar.model_port = 9000;
+  std::optional<rollout::Problem> p = CheckModelPort(md);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->reason, api::kReasonValidationFailed);
+  EXPECT_NE(p->message.find("containerPort 9000 (spec.sidecar.modelPort)"), std::string::npos)
+      << p->message;
+}
+
+}  // namespace
+}  // namespace skewgate::controller

@@ -1,0 +1,245 @@
+// The reconciler against an in-memory API server (FakeCluster) and a FakeClock: what it
+// writes for each situation, and that a converged ModelDeployment costs zero writes.
+#include "controller/reconciler.h"
+
+#include <gtest/gtest.h>
+
+#include "api/codec.h"
+#include "api/conditions.h"
+#include "common/sha256.h"
+#include "controller/labels.h"
+#include "rollout/revision.h"
+#include "unit/controller/fake_cluster.h"
+#include "unit/controller/test_objects.h"
+
+namespace skewgate::controller {
+namespace {
+
+using nlohmann::json;
+using runtime::ReconcileResult;
+using testing::FakeCluster;
+using testing::FakeRecorder;
+
+class ReconcilerTest : public ::testing::Test {
+ protected:
+  FakeCluster cluster;
+  FakeRecorder events;
+  ManualAnalysisSource analysis;
+  FakeClock clock{FromUnixSeconds(1'800'000'000)};
+  ModelDeploymentReconciler reconciler{cluster,  cluster.caches(),
+                                       analysis, events,
+                                       clock,    ReconcilerOptions{.image = "skewgate:test"}};
+  const runtime::ObjectKey key{"ml", "fraud"};
+
+  api::ModelDeployment Stored() {
+    StatusOr<api::ModelDeployment> md =
+        api::FromJson(cluster.Object("modeldeployments", "ml", "fraud"));
+    EXPECT_TRUE(md.ok()) << md.status().ToString();
+    return md.ok() ? *md : api::ModelDeployment{};
+  }
+  const api::Condition* Condition(const api::ModelDeploymentStatus& s, const std::string& type) {
+    for (const api::Condition& c : s.conditions) {
+      if (c.type == type) return &c;
+    }
+    return nullptr;
+  }
+  // Reconciles (with KWOK's "pods become ready") until a reconcile writes nothing.
+  int Converge(int max_rounds = 20) {
+    for (int i = 0; i < max_rounds; ++i) {
+      cluster.ResetCounts();
+      ReconcileResult r = reconciler.Reconcile(key);
+      EXPECT_NE(r.kind(), ReconcileResult::Kind::kTerminalError) << r.status().ToString();
+      if (cluster.writes() == 0) return i;
+      cluster.MakeReplicaSetsReady();
+    }
+    ADD_FAILURE() << "no fixed point after " << max_rounds << " reconciles";
+    return max_rounds;
+  }
+  std::string RevisionOf(const json& md_json) {
+    StatusOr<api::ModelDeployment> md = api::FromJson(md_json);
+    return rollout::RevisionHash(md->spec, "sha256:" + Sha256Hex(testing::BaselineText()));
+  }
+  int32_t Replicas(const std::string& rs) {
+    json o = cluster.Object("replicasets", "ml", rs);
+    return o.is_null() ? -1 : o["spec"].value("replicas", -1);
+  }
+};
+
+TEST_F(ReconcilerTest, WaitsForCachesAndWritesNothingBeforeTheyAreSynced) {
+  cluster.Put(testing::MdJson("ml", "fraud"));
+  cluster.md_store().synced = false;
+  ReconcileResult r = reconciler.Reconcile(key);
+  EXPECT_EQ(r.kind(), ReconcileResult::Kind::kRequeueAfter);
+  EXPECT_EQ(r.after(), std::chrono::seconds(1));
+  EXPECT_EQ(cluster.writes(), 0);
+  EXPECT_EQ(cluster.gets, 0);
+}
+
+TEST_F(ReconcilerTest, AGoneModelDeploymentIsDone) {
+  ReconcileResult r = reconciler.Reconcile(key);
+  EXPECT_EQ(r.kind(), ReconcileResult::Kind::kDone);
+  EXPECT_EQ(cluster.writes(), 0);
+}
+
+TEST_F(ReconcilerTest, MissingBaselineIsReportedOnceChangesNothingAndIsRecheckedSlowly) {
+  cluster.Put(testing::MdJson("ml", "fraud"));
+  ReconcileResult r = reconciler.Reconcile(key);
+  EXPECT_EQ(r.kind(), ReconcileResult::Kind::kRequeueAfter);
+  EXPECT_LE(r.after(), std::chrono::seconds(30));
+  EXPECT_GE(r.after(), std::chrono::seconds(1)) << "no hot retry loop";
+  EXPECT_TRUE(cluster.All("replicasets").empty());
+  EXPECT_TRUE(cluster.All("services").empty());
+  api::ModelDeployment md = Stored();
+  std::string all;
+  for (const api::Condition& c : md.status.conditions) all += c.reason + ": " + c.message + "\n";
+  EXPECT_NE(all.find("ConfigMap ml/fraud-baseline not found"), std::string::npos) << all;
+  EXPECT_FALSE(events.events.empty());
+  EXPECT_EQ(events.events[0].type, runtime::EventType::kWarning);
+
+  // The same world again: nothing to write, no new Event.
+  size_t n = events.events.size();
+  cluster.ResetCounts();
+  reconciler.Reconcile(key);
+  EXPECT_EQ(cluster.writes(), 0) << ::testing::PrintToString(cluster.write_log());
+  EXPECT_EQ(events.events.size(), n);
+}
+
+TEST_F(ReconcilerTest, FirstRevisionGoesToFullSizeAndSteadyStateCostsZeroWrites) {
+  cluster.Put(testing::BaselineConfigMap("ml", "fraud-baseline"));
+  json md_json = cluster.Put(testing::MdJson("ml", "fraud"));
+  std::string rev = RevisionOf(md_json);
+  std::string rs = "fraud-" + rev;
+
+  reconciler.Reconcile(key);
+  EXPECT_EQ(Replicas(rs), 4);
+  json cm = cluster.Object("configmaps", "ml", rs + "-sidecar");
+  ASSERT_FALSE(cm.is_null());
+  EXPECT_NE(cm["data"]["sidecar.json"].get<std::string>().find(rev), std::string::npos);
+
+  Converge();
+  api::ModelDeployment md = Stored();
+  EXPECT_EQ(md.status.phase, api::Phase::kHealthy);
+  EXPECT_EQ(md.status.stable_revision, rev);
+  EXPECT_EQ(md.status.observed_generation, 1);
+  const api::Condition* ready = Condition(md.status, api::kConditionReady);
+  ASSERT_NE(ready, nullptr);
+  EXPECT_EQ(ready->status, api::kConditionTrue);
+  for (const char* svc : {"fraud", "fraud-stable", "fraud-canary"}) {
+    json s = cluster.Object("services", "ml", svc);
+    ASSERT_FALSE(s.is_null()) << svc;
+  }
+  EXPECT_EQ(cluster.Object("services", "ml", "fraud-stable")["spec"]["selector"][kLabelRevision],
+            rev);
+
+  // Resyncs, with time passing: zero writes, zero Events.
+  size_t n = events.events.size();
+  for (int i = 0; i < 3; ++i) {
+    clock.Advance(std::chrono::minutes(5));
+    cluster.ResetCounts();
+    reconciler.Reconcile(key);
+    EXPECT_EQ(cluster.writes(), 0) << ::testing::PrintToString(cluster.write_log());
+  }
+  EXPECT_EQ(events.events.size(), n);
+}
+
+TEST_F(ReconcilerTest, NewRevisionRollsAsACanaryWithReplicaRatioAndHoldsAtAManualGate) {
+  cluster.Put(testing::BaselineConfigMap("ml", "fraud-baseline"));
+  json v1 = testing::MdJson("ml", "fraud");
+  v1["spec"]["strategy"] = {
+      {"canary", {{"steps", {{{"setWeight", 25}}, {{"pause", json::object()}}}}}}};
+  json stored = cluster.Put(v1);
+  std::string rev1 = RevisionOf(stored);
+  Converge();
+  ASSERT_EQ(Stored().status.phase, api::Phase::kHealthy);
+
+  json v2 = cluster.Object("modeldeployments", "ml", "fraud");
+  v2["spec"]["model"]["digest"] = "sha256:" + std::string(64, 'b');
+  v2["metadata"]["generation"] = 2;
+  std::string rev2 = RevisionOf(cluster.Put(v2));
+  ASSERT_NE(rev1, rev2);
+  Converge();
+  api::ModelDeployment md = Stored();
+  EXPECT_EQ(md.status.canary_revision, rev2);
+  EXPECT_EQ(md.status.stable_revision, rev1);
+  EXPECT_EQ(md.status.phase, api::Phase::kPaused);
+  EXPECT_EQ(md.status.canary_weight, 25);
+  EXPECT_EQ(md.status.actual_canary_weight, 25);
+  EXPECT_EQ(Replicas("fraud-" + rev2), 1);
+  EXPECT_EQ(Replicas("fraud-" + rev1), 3);
+  // Both revisions serve through the one Service: the selector is the ModelDeployment's.
+  EXPECT_EQ(cluster.Object("services", "ml", "fraud")["spec"]["selector"],
+            json({{kLabelModelDeployment, "fraud"}}));
+  EXPECT_EQ(cluster.Object("services", "ml", "fraud-canary")["spec"]["selector"][kLabelRevision],
+            rev2);
+
+  // Held: time passes, nothing is written.
+  clock.Advance(std::chrono::hours(1));
+  cluster.ResetCounts();
+  reconciler.Reconcile(key);
+  EXPECT_EQ(cluster.writes(), 0) << ::testing::PrintToString(cluster.write_log());
+}
+
+TEST_F(ReconcilerTest, HttpRouteWeightsFollowThePlanAndAMissingRouteIsReported) {
+  cluster.Put(testing::BaselineConfigMap("ml", "fraud-baseline"));
+  json v1 = testing::MdJson("ml", "fraud");
+  v1["spec"]["strategy"] = {{"canary",
+                             {{"steps", {{{"setWeight", 20}}, {{"pause", json::object()}}}},
+                              {"traffic", {{"gatewayAPI", {{"httpRoute", "fraud-route"}}}}}}}};
+  cluster.Put(v1);
+  reconciler.Reconcile(key);
+  EXPECT_TRUE(cluster.All("replicasets").empty()) << "nothing deployed without the route";
+  std::string all;
+  for (const api::Condition& c : Stored().status.conditions) all += c.message + "\n";
+  EXPECT_NE(all.find("HTTPRoute ml/fraud-route not found"), std::string::npos) << all;
+
+  cluster.Put(json::parse(R"({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+    "metadata": {"name": "fraud-route", "namespace": "ml"},
+    "spec": {"parentRefs": [{"name": "gw"}], "rules": [{"backendRefs": [
+      {"name": "fraud-stable", "port": 8080, "weight": 1},
+      {"name": "fraud-canary", "port": 8080, "weight": 1}]}]}})"));
+  Converge();
+  json route = cluster.Object("httproutes", "ml", "fraud-route");
+  EXPECT_EQ(route["spec"]["rules"][0]["backendRefs"][0]["weight"], 100);
+  EXPECT_EQ(route["spec"]["rules"][0]["backendRefs"][1]["weight"], 0);
+  EXPECT_EQ(route["spec"]["parentRefs"][0]["name"], "gw");
+
+  json v2 = cluster.Object("modeldeployments", "ml", "fraud");
+  v2["spec"]["model"]["digest"] = "sha256:" + std::string(64, 'c');
+  v2["metadata"]["generation"] = 2;
+  std::string rev2 = RevisionOf(cluster.Put(v2));
+  Converge();
+  route = cluster.Object("httproutes", "ml", "fraud-route");
+  EXPECT_EQ(route["spec"]["rules"][0]["backendRefs"][0]["weight"], 80);
+  EXPECT_EQ(route["spec"]["rules"][0]["backendRefs"][1]["weight"], 20);
+  // Exact weights: stable keeps every pod, the canary gets enough for its share.
+  EXPECT_EQ(Replicas("fraud-" + rev2), 1);
+}
+
+TEST_F(ReconcilerTest, AStatusConflictIsRetriedAndItsEventsAreNotRecorded) {
+  cluster.Put(testing::BaselineConfigMap("ml", "fraud-baseline"));
+  cluster.Put(testing::MdJson("ml", "fraud"));
+  cluster.conflict_next_status = true;
+  ReconcileResult r = reconciler.Reconcile(key);
+  EXPECT_EQ(r.kind(), ReconcileResult::Kind::kRetryableError);
+  EXPECT_TRUE(events.events.empty());
+  r = reconciler.Reconcile(key);
+  EXPECT_NE(r.kind(), ReconcileResult::Kind::kRetryableError) << r.status().ToString();
+  EXPECT_FALSE(events.events.empty());
+}
+
+TEST_F(ReconcilerTest, AnInvalidSpecIsReportedWithTheFieldAndNothingIsDeployed) {
+  cluster.Put(testing::BaselineConfigMap("ml", "fraud-baseline"));
+  json bad = testing::MdJson("ml", "fraud");
+  bad["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"] = 9000;
+  cluster.Put(bad);
+  reconciler.Reconcile(key);
+  EXPECT_TRUE(cluster.All("replicasets").empty());
+  api::ModelDeployment md = Stored();
+  const api::Condition* invalid = Condition(md.status, api::kConditionInvalidSpec);
+  ASSERT_NE(invalid, nullptr);
+  EXPECT_EQ(invalid->status, api::kConditionTrue);
+  EXPECT_NE(invalid->message.find("containerPort 8081"), std::string::npos) << invalid->message;
+}
+
+}  // namespace
+}  // namespace skewgate::controller
