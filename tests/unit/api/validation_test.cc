@@ -114,3 +114,27 @@ TEST(Validation, DecodeErrorsComeAloneWithTheirPath) {
 
 }  // namespace
 }  // namespace skewgate::api
+
+namespace skewgate::api {
+namespace {
+
+TEST(Validation, HugeStringsAreRejectedWithoutTroubleNotTruncated) {
+  const std::string huge(1 << 20, 'a');
+  json j = testdata::InvalidBase();
+  j["metadata"]["name"] = huge;
+  j["spec"]["model"]["uri"] = "https://" + huge;
+  j["spec"]["baseline"]["configMapRef"]["name"] = huge;
+  j["spec"]["strategy"]["canary"]["traffic"]["gatewayAPI"]["httpRoute"] = huge + ".";
+  auto errors = ValidateManifest(j);
+  std::vector<std::string> fields;
+  for (const auto& e : errors) fields.push_back(e.field);
+  EXPECT_EQ(fields, (std::vector<std::string>{
+                        "metadata.name", "spec.model.uri", "spec.baseline.configMapRef.name",
+                        "spec.strategy.canary.traffic.gatewayAPI.httpRoute",
+                        "spec.strategy.canary.traffic.gatewayAPI.httpRoute"}))
+      << ToStatus(errors).ToString().substr(0, 2000);
+  EXPECT_EQ(errors[1].message, "may not be more than 2048 bytes");
+}
+
+}  // namespace
+}  // namespace skewgate::api
