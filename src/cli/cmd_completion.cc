@@ -18,11 +18,11 @@ std::string CommandNames() {
 }
 
 std::string Bash() {
-  return R"SH(# skewgate bash completion: source <(skewgate completion bash)
+  std::string script = R"SH(# skewgate bash completion: source <(skewgate completion bash)
 _skewgate() {
   local cur prev
   cur="${COMP_WORDS[COMP_CWORD]}"; prev="${COMP_WORDS[COMP_CWORD-1]}"
-  local cmds=")SH" + CommandNames() + R"SH("
+  local cmds="@COMMANDS@"
   local flags="--help --namespace -n --context --kubeconfig --all-namespaces -A --watch -w --output -o --timeout --full --to-revision"
   if [ "$COMP_CWORD" -eq 1 ]; then COMPREPLY=($(compgen -W "$cmds" -- "$cur")); return; fi
   case "$prev" in
@@ -44,6 +44,8 @@ _skewgate() {
 }
 complete -F _skewgate skewgate kubectl-skewgate
 )SH";
+  const std::string placeholder = "@COMMANDS@";
+  return script.replace(script.find(placeholder), placeholder.size(), CommandNames());
 }
 
 std::string Zsh() {
