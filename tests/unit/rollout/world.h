@@ -71,4 +71,34 @@ struct World {
   void RequestRetry(const std::string& revision = "");
 };
 
+// A canary in progress: v1 stable, v2 applied and settled at its first step.
+struct Rollout {
+  World w;
+  std::string v1, v2;
+  explicit Rollout(std::vector<api::CanaryStep> steps, int32_t failure_limit = 1,
+                   int32_t inconclusive_limit = 3)
+      : w(CanarySpec(std::move(steps))) {
+    w.md.spec.strategy.canary->analysis.failure_limit = failure_limit;
+    w.md.spec.strategy.canary->analysis.inconclusive_limit = inconclusive_limit;
+    w.Settle();
+    v1 = w.Revision();
+    To("v2");
+    v2 = w.Revision();
+    w.ClearEvents();
+  }
+  std::string To(const std::string& version) {
+    api::ModelDeploymentSpec s = w.md.spec;
+    SetModel(&s, version);
+    w.Apply(s);
+    w.Settle();
+    return w.Revision();
+  }
+  void Feed(api::Verdict v, std::vector<std::string> features = {}) {
+    w.Advance(std::chrono::seconds(30));
+    w.analysis = AnalysisRun(w.md.status.canary_revision.empty() ? v2 : w.md.status.canary_revision,
+                             w.now, v, std::move(features));
+    w.Settle();
+  }
+};
+
 }  // namespace skewgate::rollout::sim
