@@ -11,6 +11,7 @@
 #include <regex>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "api/manifest_yaml.h"
@@ -149,6 +150,27 @@ TEST_F(PluginTest, GetShowsThePausedRolloutAsATree) {
   auto s = Sg({"status", "fraud-detector"});
   EXPECT_EQ(s.exit_code, 0) << s.err;
   EXPECT_EQ(Normalise(s.out, ns_), Normalise(r.out, ns_));
+}
+
+TEST_F(PluginTest, WatchRedrawsWhenTheStatusChanges) {
+  CreateMd(Paused());
+  // Off a terminal, -w prints a new view only when it differs, separated by "---".
+  std::thread later([this] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    SetStatus(Phase("Healthy", 1));
+  });
+  auto r = RunCommand({"timeout", "7", PluginBin(), "get", "fraud-detector", "-w", "--kubeconfig",
+                       KubeconfigPath(), "-n", ns_});
+  later.join();
+  EXPECT_EQ(r.exit_code, 124) << r.err;  // still watching when timeout stopped it
+  size_t paused = r.out.find("Status:        ॥ Paused");
+  size_t sep = r.out.find("\n---\n");
+  size_t healthy = r.out.find("Status:        ✔ Healthy");
+  ASSERT_NE(paused, std::string::npos) << r.out;
+  ASSERT_NE(sep, std::string::npos) << r.out;
+  ASSERT_NE(healthy, std::string::npos) << r.out;
+  EXPECT_LT(paused, sep);
+  EXPECT_LT(sep, healthy);
 }
 
 TEST_F(PluginTest, HistoryAndSkewMatchTheirGoldenFiles) {
