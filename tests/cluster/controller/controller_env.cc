@@ -34,13 +34,11 @@ ControllerProcess::~ControllerProcess() {
 }
 
 bool ControllerProcess::Start() {
-  std::vector<std::string> argv = {BinPath("skewgate-controller"),
-                                   "--kubeconfig",
-                                   KubeconfigPath(),
-                                   "--metrics-address",
-                                   "127.0.0.1:0",
-                                   "--log-level",
-                                   "info"};
+  std::vector<std::string> argv = {BinPath("skewgate-controller"), "--kubeconfig", KubeconfigPath(),
+                                   "--metrics-address", "127.0.0.1:0", "--log-level", "info",
+                                   // KWOK pods run no sidecars: these tests drive the
+                                   // rollout mechanics without live analysis.
+                                   "--analysis", "none"};
   argv.insert(argv.end(), args_.begin(), args_.end());
   std::ofstream(log_path_, std::ios::trunc).close();
   pid_ = fork();
