@@ -5,12 +5,14 @@
 #include <iostream>
 #include <random>
 
+#include "analysis/stats_client.h"
 #include "api/duration.h"
 #include "common/flags.h"
 #include "common/log.h"
 #include "common/version.h"
 #include "controller/labels.h"
 #include "controller/reconciler.h"
+#include "controller/sidecar_analysis_source.h"
 #include "kube/config.h"
 #include "runtime/api_metrics.h"
 #include "runtime/event_handler.h"
@@ -96,6 +98,10 @@ int RunControllerMain(const std::vector<std::string>& args) {
   f.String("workers", "2", "concurrent reconciles");
   f.String("resync-period", "5m", "reconcile every ModelDeployment at least this often");
   f.String("log-level", "info", "debug, info, warn or error");
+  f.String("analysis", "sidecar",
+           "where skew verdicts come from: sidecar (scrape each pod's /stats) or none "
+           "(steps advance on time alone; for clusters without sidecars)");
+  f.String("scrape-timeout", "2s", "deadline of one /stats scrape");
   if (Status s = f.Parse(args); !s.ok()) return Fail(2, s.message());
   if (f.help_requested()) {
     std::cout << f.Usage();
@@ -171,7 +177,25 @@ int RunControllerMain(const std::vector<std::string>& args) {
   eo.controller = "skewgate.io/controller";
   eo.instance = Identity();
   runtime::EventRecorderImpl recorder(**client, RealClock::Get(), eo);
-  NoAnalysisSource analysis;
+  std::unique_ptr<AnalysisSource> analysis_source;
+  SidecarAnalysisSource* sidecar_source = nullptr;
+  if (f.Get("analysis") == "sidecar") {
+    StatusOr<Duration> scrape_timeout = api::ParseDuration(f.Get("scrape-timeout"));
+    if (!scrape_timeout.ok())
+      return Fail(2, "--scrape-timeout: " + scrape_timeout.status().message());
+    auto s = std::make_unique<SidecarAnalysisSource>(
+        **client,
+        analysis::NewHttpStatsClient(
+            std::chrono::duration_cast<std::chrono::milliseconds>(*scrape_timeout)),
+        RealClock::Get());
+    sidecar_source = s.get();
+    analysis_source = std::move(s);
+  } else if (f.Get("analysis") == "none") {
+    analysis_source = std::make_unique<NoAnalysisSource>();
+  } else {
+    return Fail(2, "--analysis: '" + f.Get("analysis") + "' is not one of sidecar, none");
+  }
+  AnalysisSource& analysis = *analysis_source;
   ReconcilerOptions ro;
   ro.image = f.Get("image");
   ro.resync_period = *resync;
@@ -195,7 +219,9 @@ int RunControllerMain(const std::vector<std::string>& args) {
       .Field("namespace", ns.empty() ? "(all)" : ns)
       .Field("image", ro.image)
       .Field("leader_elect", f.GetBool("leader-elect"));
+  if (sidecar_source != nullptr) sidecar_source->Start();
   Status result = manager.Run(stop);
+  if (sidecar_source != nullptr) sidecar_source->Stop();
   recorder.Flush().IgnoreError();
   if (!result.ok()) return Fail(1, result.message());
   return 0;

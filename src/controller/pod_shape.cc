@@ -109,6 +109,8 @@ json OwnerReference(const api::ModelDeployment& md) {
 json SidecarConfigJson(const RevisionObjects& r) {
   const api::SidecarSpec& s = r.md.spec.sidecar;
   json c = {
+      // Explicit rather than the sidecar's default, so a pod simulator can rebind it.
+      {"listenAddress", "0.0.0.0"},
       {"port", s.port},
       {"adminPort", SidecarAdminPort(s)},
       {"upstream", "127.0.0.1:" + std::to_string(s.model_port)},

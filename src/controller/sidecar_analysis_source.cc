@@ -148,7 +148,9 @@ StatusOr<analysis::RevisionPods> SidecarAnalysisSource::PodsOf(const api::ModelD
 }
 
 api::AnalysisStatus SidecarAnalysisSource::RunOne(const api::ModelDeployment& md) {
-  TimePoint now = clock_.Now();
+  // Status times are written with second precision: a run stamped with sub-seconds would
+  // always look newer than its own stored copy and be counted again on every reconcile.
+  TimePoint now = std::chrono::floor<std::chrono::seconds>(clock_.Now());
   auto inconclusive = [&](const std::string& why) {
     api::AnalysisStatus s;
     s.revision = md.status.canary_revision;

@@ -138,6 +138,7 @@ TEST_F(PodShapeTest, SidecarConfigParsesWithTheSidecarsOwnParser) {
   sidecar::SidecarConfig c;
   Status s = sidecar::ParseSidecarConfigJson(text, &c);
   ASSERT_TRUE(s.ok()) << s.ToString() << "\n" << text;
+  EXPECT_EQ(c.proxy.listen_address, "0.0.0.0");
   EXPECT_EQ(c.proxy.port, 8080);
   EXPECT_EQ(c.admin_port, 9090);
   EXPECT_EQ(c.proxy.upstream_host, "127.0.0.1");
