@@ -22,8 +22,12 @@ std::string KubeconfigPath() {
 }
 
 std::string BuildDir() {
-  const char* b = std::getenv("SKEWGATE_BUILD_DIR");
-  return b ? b : RepoRoot() + "/build";
+  if (const char* b = std::getenv("SKEWGATE_BUILD_DIR")) return b;
+  // Every test binary lives in <build>/bin, next to the product binaries it starts.
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec && exe.parent_path().filename() == "bin") return exe.parent_path().parent_path().string();
+  return RepoRoot() + "/build";
 }
 
 std::string BinPath(const std::string& name) { return BuildDir() + "/bin/" + name; }
