@@ -207,6 +207,12 @@ Status PodRunner::Start(const json& pod, Running& r) {
     waitpid(pid, &status, 0);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
       r.failed = true;
+      r.failed_container = Str(c, "name");
+      r.failed_exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      std::ifstream log(r.dir + "/" + Str(c, "name") + ".log");
+      for (std::string line; std::getline(log, line);) {
+        if (!line.empty()) r.failed_message = line;  // the last line says why, as a kubelet's
+      }
       SG_LOG(Warn, r.ns + "/" + r.name)
           .Msg("init container failed")
           .Field("container", Str(c, "name"));
@@ -259,6 +265,31 @@ void PodRunner::UpdateReadiness(Running& r) {
     if (type != "Ready" && type != "ContainersReady") conditions.push_back(c);
   }
   json patch = {{"status", {{"conditions", conditions}}}};
+  if (r.failed) {
+    // As a kubelet reports it: the init container terminated with its exit code and the
+    // last line it printed (the controller reads this to see a model digest mismatch).
+    json inits = json::array();
+    for (const auto& s : (*pod)["status"].value("initContainerStatuses", json::array())) {
+      if (Str(s, "name") != r.failed_container) inits.push_back(s);
+    }
+    std::string image;
+    for (const auto& c : (*pod)["spec"].value("initContainers", json::array())) {
+      if (Str(c, "name") == r.failed_container) image = Str(c, "image");
+    }
+    inits.push_back({{"name", r.failed_container},
+                     {"ready", false},
+                     {"restartCount", 0},
+                     {"image", image},
+                     {"imageID", ""},
+                     {"state",
+                      {{"terminated",
+                        {{"exitCode", r.failed_exit_code},
+                         {"reason", "Error"},
+                         {"message", r.failed_message},
+                         {"startedAt", now},
+                         {"finishedAt", now}}}}}});
+    patch["status"]["initContainerStatuses"] = inits;
+  }
   auto res = client_.PatchStatus(kube::resources::Pods(), r.ns, r.name, patch, {});
   if (res.ok()) r.last_ready = ready;
 }

@@ -58,7 +58,10 @@ class PodRunner {
     std::string readiness_url_host;
     int readiness_port = 0;
     std::string readiness_path;
-    bool failed = false;  // an init container failed: never Ready
+    bool failed = false;           // an init container failed: never Ready
+    std::string failed_container;  // which one, its exit code and last log line
+    int failed_exit_code = 0;
+    std::string failed_message;
     int last_ready = -1;  // last Ready value written (-1: none yet)
   };
   Status Start(const nlohmann::json& pod, Running& r);
