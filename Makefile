@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 .PHONY: help deps build test test-unit test-asan test-cluster fuzz \
-        cluster-up cluster-down demo demo-down bench fmt fmt-check control-plane clean
+        cluster-up cluster-down demo demo-down bench fmt fmt-check control-plane tools clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -14,10 +14,13 @@ deps: ## install build, test and demo dependencies (idempotent)
 control-plane: deps ## build etcd, kube-apiserver, controller-manager, scheduler, kubectl, KWOK into ~/.cache/skewgate
 	@bash hack/build-control-plane.sh >/dev/null
 
+tools: deps ## build helm (pinned in hack/versions.env) into ~/.cache/skewgate/bin/tools
+	@bash hack/build-helm.sh >/dev/null
+
 build: deps ## build every binary, test and benchmark into build/
 	@bash hack/build.sh build
 
-test: deps control-plane ## everything CI runs: format, unit, ASan+UBSan unit, cluster and e2e tests, fuzzing
+test: deps control-plane tools ## everything CI runs: format, unit, ASan+UBSan unit, cluster and e2e tests, fuzzing
 	@bash hack/test.sh
 
 test-unit: deps ## unit tests only
@@ -26,7 +29,7 @@ test-unit: deps ## unit tests only
 test-asan: deps ## unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
 	@SKEWGATE_TEST_PHASES=asan bash hack/test.sh
 
-test-cluster: deps control-plane ## cluster and e2e tests against the local control plane (starts it)
+test-cluster: deps control-plane tools ## cluster and e2e tests against the local control plane (starts it)
 	@SKEWGATE_TEST_PHASES=cluster bash hack/test.sh
 
 fuzz: deps ## run each libFuzzer target for a bounded time

@@ -52,7 +52,7 @@ for phase in $PHASES; do
     fuzz)
       if [ -x tests/fuzz/run.sh ]; then
         log "== fuzzing (bounded)"
-        if bash tests/fuzz/run.sh; then passed=$((passed + 1)); else step_failed "fuzz: a fuzzer found a crash (see build-fuzz/)"; fi
+        if FUZZ_SECONDS="${FUZZ_SECONDS:-10}" bash tests/fuzz/run.sh; then passed=$((passed + 1)); else step_failed "fuzz: a fuzzer found a crash (see build-fuzz/)"; fi
       fi ;;
     *) die "unknown test phase '$phase'" ;;
   esac
