@@ -69,8 +69,7 @@ TEST_F(ClientAuthTest, WrongCaIsATlsErrorNamingTheServer) {
   EXPECT_EQ(s.code(), StatusCode::kUnavailable) << s.ToString();
   EXPECT_NE(s.message().find(config().server), std::string::npos) << s.message();
   // The reason from a direct OpenSSL handshake, not only cpprest's generic message.
-  EXPECT_NE(s.message().find("server certificate verify failed"), std::string::npos)
-      << s.message();
+  EXPECT_NE(s.message().find("server certificate verify failed"), std::string::npos) << s.message();
   std::fprintf(stderr, "wrong CA: %s\n", s.ToString().c_str());
 }
 
