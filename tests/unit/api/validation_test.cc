@@ -128,10 +128,10 @@ TEST(Validation, HugeStringsAreRejectedWithoutTroubleNotTruncated) {
   auto errors = ValidateManifest(j);
   std::vector<std::string> fields;
   for (const auto& e : errors) fields.push_back(e.field);
-  EXPECT_EQ(fields, (std::vector<std::string>{
-                        "metadata.name", "spec.model.uri", "spec.baseline.configMapRef.name",
-                        "spec.strategy.canary.traffic.gatewayAPI.httpRoute",
-                        "spec.strategy.canary.traffic.gatewayAPI.httpRoute"}))
+  EXPECT_EQ(fields, (std::vector<std::string>{"metadata.name", "spec.model.uri",
+                                              "spec.baseline.configMapRef.name",
+                                              "spec.strategy.canary.traffic.gatewayAPI.httpRoute",
+                                              "spec.strategy.canary.traffic.gatewayAPI.httpRoute"}))
       << ToStatus(errors).ToString().substr(0, 2000);
   EXPECT_EQ(errors[1].message, "may not be more than 2048 bytes");
 }
