@@ -8,7 +8,8 @@ REPO_ROOT="$(cd "$HACK_DIR/.." && pwd)"
 SKEWGATE_CACHE="${SKEWGATE_CACHE:-$HOME/.cache/skewgate}"
 CP_BIN_DIR="$SKEWGATE_CACHE/bin/k8s-$KUBE_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION"
 TOOLS_BIN_DIR="$SKEWGATE_CACHE/bin/tools"
-CLUSTER_DIR="$REPO_ROOT/.cluster"
+# SKEWGATE_CLUSTER_DIR lets a benchmark or fault test run its own cluster beside the shared one.
+CLUSTER_DIR="${SKEWGATE_CLUSTER_DIR:-$REPO_ROOT/.cluster}"
 CLUSTER_NAME="${SKEWGATE_CLUSTER_NAME:-skewgate}"
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }

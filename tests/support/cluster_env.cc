@@ -18,6 +18,7 @@ std::string RepoRoot() {
 
 std::string KubeconfigPath() {
   if (const char* k = std::getenv("SKEWGATE_TEST_KUBECONFIG")) return k;
+  if (const char* d = std::getenv("SKEWGATE_CLUSTER_DIR")) return std::string(d) + "/kubeconfig";
   return RepoRoot() + "/.cluster/kubeconfig";
 }
 

@@ -12,7 +12,7 @@
 set -uo pipefail
 REPO="$1"; BUILD="$2"; BIN="$BUILD/bin"
 . "$REPO/hack/lib/common.sh"
-export PATH="$CP_BIN_DIR:$BIN:$PATH" KUBECONFIG="$REPO/.cluster/kubeconfig"
+export PATH="$CP_BIN_DIR:$BIN:$PATH" KUBECONFIG="${SKEWGATE_CLUSTER_DIR:-$REPO/.cluster}/kubeconfig"
 [ -f "$KUBECONFIG" ] || { echo "FAIL: no local cluster ($KUBECONFIG); run 'make cluster-up'"; exit 1; }
 NS="e2e-loop-$RANDOM$RANDOM"
 WORK="$(mktemp -d)"
