@@ -23,6 +23,9 @@ inline constexpr const char* kVersion = "v1alpha1";
 inline constexpr const char* kApiVersion = "skewgate.io/v1alpha1";
 inline constexpr const char* kKind = "ModelDeployment";
 inline constexpr const char* kPlural = "modeldeployments";
+// On each revision's ReplicaSet: the spec fields that make the revision (model, baseline,
+// template, sidecar) as JSON, written by the controller and read by `skewgate undo`.
+inline constexpr const char* kAnnotationRevisionSpec = "skewgate.io/revision-spec";
 
 // ---------------------------------------------------------------------------------------
 // Spec

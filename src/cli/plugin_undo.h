@@ -11,11 +11,12 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "api/types.h"
 #include "cli/plugin_kube.h"
 
 namespace skewgate::cli {
 
-inline constexpr const char* kRevisionSpecAnnotation = "skewgate.io/revision-spec";
+inline constexpr const char* kRevisionSpecAnnotation = api::kAnnotationRevisionSpec;
 
 // The revision `to` names ("" = default: the stable revision while a canary is in flight,
 // else the newest promoted revision other than the stable one; digits = the number

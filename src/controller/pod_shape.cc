@@ -172,6 +172,15 @@ json BuildPodTemplate(const RevisionObjects& r) {
   return t;
 }
 
+json RevisionSpecJson(const api::ModelDeploymentSpec& spec) {
+  json full = api::ToJson(spec);
+  json out = json::object();
+  for (const char* key : {"model", "baseline", "template", "sidecar"}) {
+    if (full.contains(key)) out[key] = full[key];
+  }
+  return out;
+}
+
 json BuildReplicaSet(const RevisionObjects& r) {
   json selector = {{kLabelModelDeployment, r.md.Name()}, {kLabelRevision, r.revision}};
   return {{"apiVersion", "apps/v1"},
@@ -180,6 +189,8 @@ json BuildReplicaSet(const RevisionObjects& r) {
            {{"name", rollout::ReplicaSetName(r.md.Name(), r.revision)},
             {"namespace", r.md.Namespace()},
             {"labels", RevisionLabels(r)},
+            // Created once per revision from the spec that made it, never rewritten.
+            {"annotations", {{api::kAnnotationRevisionSpec, RevisionSpecJson(r.md.spec).dump()}}},
             {"ownerReferences", {OwnerReference(r.md)}}}},
           {"spec",
            {{"replicas", r.replicas},

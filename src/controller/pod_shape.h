@@ -45,7 +45,13 @@ nlohmann::json SidecarConfigJson(const RevisionObjects& r);
 // ConfigMap "<rs>-sidecar" holding SidecarConfigJson under "sidecar.json".
 nlohmann::json BuildSidecarConfigMap(const RevisionObjects& r);
 
-// ReplicaSet "<md>-<revision>": selector and pod labels {modeldeployment, revision}.
+// The spec fields that make a revision (model, baseline, template, sidecar; defaults
+// included), as the codec encodes them: putting them back into a spec gives back the same
+// revision hash. Stored on the ReplicaSet as api::kAnnotationRevisionSpec for `undo`.
+nlohmann::json RevisionSpecJson(const api::ModelDeploymentSpec& spec);
+
+// ReplicaSet "<md>-<revision>": selector and pod labels {modeldeployment, revision}, and
+// the annotation api::kAnnotationRevisionSpec = RevisionSpecJson(spec).dump().
 nlohmann::json BuildReplicaSet(const RevisionObjects& r);
 
 // The pod template alone (exposed for tests): the user's template with skewgate's labels,

@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include "api/codec.h"
 #include "controller/labels.h"
+#include "rollout/revision.h"
 #include "sidecar/sidecar_config.h"
 #include "unit/controller/test_objects.h"
 
@@ -51,6 +53,34 @@ TEST_F(PodShapeTest, ReplicaSetIsNamedLabelledAndOwnedByTheModelDeployment) {
   json labels = rs["spec"]["template"]["metadata"]["labels"];
   for (auto& [k, v] : selector.items()) EXPECT_EQ(labels[k], v) << k;
   EXPECT_EQ(labels["team"], "risk") << "the user's labels are kept";
+}
+
+TEST_F(PodShapeTest, ReplicaSetRecordsTheSpecThatMakesItsRevision) {
+  md.spec.sidecar.feature_names = {"amount", "country"};
+  json rs = BuildReplicaSet(Rev());
+  const json& ann = rs["metadata"]["annotations"];
+  ASSERT_TRUE(ann.contains(api::kAnnotationRevisionSpec)) << rs["metadata"];
+  json recorded = json::parse(ann[api::kAnnotationRevisionSpec].get<std::string>());
+  std::vector<std::string> keys;
+  for (auto& [k, v] : recorded.items()) keys.push_back(k);
+  EXPECT_EQ(keys, (std::vector<std::string>{"baseline", "model", "sidecar", "template"}));
+  EXPECT_EQ(recorded["model"]["digest"], md.spec.model.digest);
+  EXPECT_EQ(recorded["sidecar"]["featureNames"], json({"amount", "country"}));
+
+  // Another spec (other model, replicas, strategy) with the recorded fields put back is
+  // the same revision: what `skewgate undo` relies on.
+  api::ModelDeployment other = *api::FromJson(testing::MdJson("ml", "fraud", "b"));
+  other.spec.replicas = 7;
+  other.spec.sidecar = {};
+  json spec = api::ToJson(other.spec);
+  ASSERT_NE(rollout::RevisionHash(other.spec, "sha256:base"),
+            rollout::RevisionHash(md.spec, "sha256:base"));
+  for (auto& [k, v] : recorded.items()) spec[k] = v;
+  auto restored = api::SpecFromJson(spec);
+  ASSERT_TRUE(restored.ok()) << restored.status().message();
+  EXPECT_EQ(rollout::RevisionHash(*restored, "sha256:base"),
+            rollout::RevisionHash(md.spec, "sha256:base"));
+  EXPECT_EQ(restored->replicas, 7) << "only the revision's fields come back";
 }
 
 TEST_F(PodShapeTest, FetchInitContainerRunsFirstAndFailsClosedOnTheDigest) {
