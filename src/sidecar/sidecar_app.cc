@@ -5,10 +5,12 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
 #include "common/log.h"
+#include "sidecar/count_metrics.h"
 #include "skew/baseline.h"
 
 namespace skewgate::sidecar {
@@ -76,6 +78,9 @@ Status SidecarApp::Start() {
     ReadWholeFile(config_.baseline_path, &loaded_baseline_text_);
   }
   if (!config_.config_path.empty()) ReadWholeFile(config_.config_path, &loaded_config_text_);
+  file_mirror_ = FileMirror(loaded_config_text_);
+  wanted_mirror_ = applied_mirror_ = MirrorOf(config_.proxy);
+  mirror_percent_ = applied_mirror_.percent;
   StatsOptions so;
   so.queue_capacity = config_.queue_capacity;
   so.revision = config_.revision;
@@ -121,6 +126,7 @@ void SidecarApp::Maintenance() {
     l.unlock();
     upstream_ready_ = ProbeUpstream();
     Reload();
+    ApplyMirror();
     l.lock();
   }
 }
@@ -142,6 +148,9 @@ void SidecarApp::Reload() {
       loaded_config_text_ = text;
       revision = fresh.revision;
       baseline_path = fresh.baseline_path;
+      // Only a change of the file's own mirror section counts, so a mirror given by flags
+      // stays until the file says something new about mirroring.
+      if (Mirror m = FileMirror(text); !(m == file_mirror_)) file_mirror_ = wanted_mirror_ = m;
     }
   }
   std::string baseline_text;
@@ -173,6 +182,37 @@ void SidecarApp::Reload() {
   config_.baseline_path = baseline_path;
   loaded_baseline_hash_ = hash;
   stats_->Reset(baseline, revision);
+}
+
+SidecarApp::Mirror SidecarApp::MirrorOf(const ProxyOptions& p) {
+  if (p.mirror_host.empty() || p.mirror_percent <= 0) return {};
+  return {p.mirror_host, p.mirror_port, p.mirror_percent};
+}
+
+SidecarApp::Mirror SidecarApp::FileMirror(const std::string& text) {
+  SidecarConfig file_only;  // defaults: no mirror
+  if (text.empty() || !ParseSidecarConfigJson(text, &file_only).ok()) return {};
+  return MirrorOf(file_only.proxy);
+}
+
+void SidecarApp::ApplyMirror() {
+  if (wanted_mirror_ == applied_mirror_) return;
+  const Mirror& m = wanted_mirror_;
+  if (Status s = proxy_->SetMirror(m.host, m.port, m.percent); !s.ok()) {
+    // e.g. the Service's name does not resolve yet: tried again every second.
+    if (!(failed_mirror_ == m)) {
+      SG_LOG(Warn, "").Msg("cannot change mirroring yet").Field("error", s.ToString());
+    }
+    failed_mirror_ = m;
+    return;
+  }
+  applied_mirror_ = m;
+  mirror_percent_ = m.percent;
+  failed_mirror_ = {};
+  SG_LOG(Info, "")
+      .Msg(m.percent > 0 ? "mirroring" : "mirroring stopped")
+      .Field("mirror", m.host + ":" + std::to_string(m.port))
+      .Field("percent", m.percent);
 }
 
 bool SidecarApp::ProbeUpstream() {
@@ -254,6 +294,13 @@ std::string SidecarApp::MetricsText() {
          "Requests not mirrored (limit or size).", c.mirror_dropped);
   Metric(out, "skewgate_sidecar_mirror_failed_total", "counter", "Mirrored requests that failed.",
          c.mirror_failed);
+  char percent[32];
+  std::snprintf(percent, sizeof percent, "%g", mirror_percent_.load());
+  out +=
+      "# HELP skewgate_sidecar_mirror_percent Share of requests mirrored now (0: off).\n"
+      "# TYPE skewgate_sidecar_mirror_percent gauge\nskewgate_sidecar_mirror_percent ";
+  out += percent;
+  out += "\n";
   Metric(out, "skewgate_sidecar_samples_offered_total", "counter",
          "Payload samples handed to statistics.", s.offered);
   Metric(out, "skewgate_sidecar_samples_dropped_total", "counter",
@@ -270,6 +317,8 @@ std::string SidecarApp::MetricsText() {
     out += "skewgate_sidecar_parse_errors_total{reason=\"" + reason + "\"} " + std::to_string(n) +
            "\n";
   }
+  // The bin counters themselves, for analysis through Prometheus (docs/sidecar.md).
+  AppendCountMetrics(out, s, config_.pod_namespace);
   return out;
 }
 

@@ -23,6 +23,9 @@ struct SidecarConfig {
   std::string config_path;    // where the file came from; re-read for baseline changes
   std::string baseline_path;  // empty: count nothing, proxy only
   std::string revision;
+  // The pod's namespace ($POD_NAMESPACE, from the downward API): a label of the bin
+  // counters in /metrics, so Prometheus queries can select one ModelDeployment's revision.
+  std::string pod_namespace;
   DecoderConfig decoder;
   size_t queue_capacity = 4096;
   std::string ready_path = "/v2/health/ready";  // probed on the upstream for /readyz

@@ -4,6 +4,7 @@
 #include <pthread.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -20,6 +21,10 @@ int main(int argc, char** argv) {
   if (config->help) {
     std::cout << config->usage;
     return 0;
+  }
+  if (const char* ns = std::getenv("POD_NAMESPACE");
+      ns != nullptr && config->pod_namespace.empty()) {
+    config->pod_namespace = ns;
   }
   LogConfig lc = DefaultLogConfig("sidecar");
   if (!ParseLogLevel(config->log_level, &lc.min_level)) {

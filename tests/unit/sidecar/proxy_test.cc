@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <future>
 #include <nlohmann/json.hpp>
 
@@ -145,6 +146,7 @@ TEST_F(ProxyTest, KeepAliveReusesOneUpstreamConnection) {
 }
 
 TEST_F(ProxyTest, CountsExactlyForV1V2AndRows) {
+  unsetenv("POD_NAMESPACE");  // the namespace label below is empty outside a pod
   StartSidecar(upstream_.port(), {"--tensor-columns", "input-0=a,b"});
   std::vector<std::string> bodies = {
       // V1: arrays (positional a, b, c) and objects.
@@ -179,6 +181,25 @@ TEST_F(ProxyTest, CountsExactlyForV1V2AndRows) {
   EXPECT_EQ(s["protocols"]["rows"], 1);
   EXPECT_EQ(s["dropped"], 0);
   EXPECT_EQ(s["startId"].get<std::string>().size(), 32u);
+
+  // /metrics carries the same counters, bucket by bucket, so Prometheus' copy equals /stats.
+  std::string metrics = Metrics();
+  for (const auto& [feature, buckets] : f.items()) {
+    for (size_t i = 0; i < buckets.size(); ++i) {
+      std::string series =
+          "skewgate_sidecar_feature_bin_total{namespace=\"\",revision=\"rev-1\","
+          "feature=\"" +
+          feature + "\",bin=\"" + std::to_string(i) + "\"} " +
+          std::to_string(buckets[i].get<uint64_t>()) + "\n";
+      EXPECT_NE(metrics.find(series), std::string::npos) << series << metrics;
+    }
+  }
+  EXPECT_NE(metrics.find("skewgate_sidecar_baseline_info{namespace=\"\",revision=\"rev-1\","
+                         "baseline_hash=\"" +
+                         s["baselineHash"].get<std::string>() + "\",start_id=\"" +
+                         s["startId"].get<std::string>() + "\"} 1\n"),
+            std::string::npos)
+      << metrics;
 }
 
 TEST_F(ProxyTest, MalformedPayloadsAreForwardedUnchangedAndCounted) {
@@ -288,6 +309,54 @@ TEST_F(ProxyTest, MirrorsTheConfiguredShareWithoutChangingResponses) {
     usleep(10'000);
   }
   EXPECT_NE(Metrics().find("skewgate_sidecar_mirror_sent_total 5"), std::string::npos) << Metrics();
+  EXPECT_EQ(mirrored.load(), 5);
+}
+
+// The shadow step: the controller rewrites the mounted configuration of pods that are
+// already serving; mirroring must start and stop without a restart.
+TEST_F(ProxyTest, MirroringFollowsTheConfigurationFileWhileServing) {
+  std::atomic<int> mirrored{0};
+  RawServer mirror([&](const RawServer::Request&, bool*) {
+    ++mirrored;
+    return Response(200, "{}");
+  });
+  std::string config = WriteTempFile("mirror-reload.json", "{\"protocol\": \"auto\"}\n");
+  auto write_config = [&](const std::string& text) {
+    std::string tmp = config + ".tmp";
+    { std::ofstream(tmp) << text; }
+    ASSERT_EQ(std::rename(tmp.c_str(), config.c_str()), 0);
+  };
+  auto wait_metric = [&](const std::string& line) {
+    for (int i = 0; i < 500 && Metrics().find(line) == std::string::npos; ++i) usleep(10'000);
+    return Metrics().find(line) != std::string::npos;
+  };
+  auto send = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      EXPECT_EQ(StatusOf(RawExchange(sidecar_->port(), Post("/v1/models/m:predict", "[1]"))), 200);
+    }
+  };
+  StartSidecar(upstream_.port(), {"--config", config});
+  ASSERT_TRUE(wait_metric("skewgate_sidecar_mirror_percent 0\n")) << Metrics();
+  send(3);
+  EXPECT_EQ(mirrored.load(), 0);
+
+  write_config("{\"protocol\": \"auto\", \"mirror\": {\"url\": \"http://127.0.0.1:" +
+               std::to_string(mirror.port()) + "\", \"percent\": 100}}\n");
+  ASSERT_TRUE(wait_metric("skewgate_sidecar_mirror_percent 100\n")) << Metrics();
+  send(4);
+  EXPECT_TRUE(wait_metric("skewgate_sidecar_mirror_sent_total 4\n")) << Metrics();
+  EXPECT_EQ(mirrored.load(), 4);
+
+  write_config("{\"protocol\": \"auto\"}\n");  // the shadow step ended
+  ASSERT_TRUE(wait_metric("skewgate_sidecar_mirror_percent 0\n")) << Metrics();
+  send(5);
+  // Switch it on again and send one more: when that one has arrived, any copy of the
+  // five would have arrived before it (same thread, same order).
+  write_config("{\"protocol\": \"auto\", \"mirror\": {\"url\": \"http://127.0.0.1:" +
+               std::to_string(mirror.port()) + "\", \"percent\": 100}}\n");
+  ASSERT_TRUE(wait_metric("skewgate_sidecar_mirror_percent 100\n")) << Metrics();
+  send(1);
+  EXPECT_TRUE(wait_metric("skewgate_sidecar_mirror_sent_total 5\n")) << Metrics();
   EXPECT_EQ(mirrored.load(), 5);
 }
 
