@@ -70,8 +70,12 @@ Status Proxy::Start() {
   SG_ASSIGN_OR_RETURN(st.upstream,
                       Resolve(ioc, st.opt.upstream_host, st.opt.upstream_port, "upstream"));
   if (!st.opt.mirror_host.empty() && st.opt.mirror_percent > 0) {
-    SG_ASSIGN_OR_RETURN(st.mirror, Resolve(ioc, st.opt.mirror_host, st.opt.mirror_port, "mirror"));
-    st.mirror_enabled = true;
+    SG_ASSIGN_OR_RETURN(tcp::endpoint mirror,
+                        Resolve(ioc, st.opt.mirror_host, st.opt.mirror_port, "mirror"));
+    for (auto& w : st.workers) {  // the threads do not run yet
+      w->mirror = mirror;
+      w->mirror_percent = st.opt.mirror_percent;
+    }
   }
   boost::system::error_code ec;
   net::ip::address addr = net::ip::make_address(st.opt.listen_address, ec);
@@ -90,6 +94,24 @@ Status Proxy::Start() {
   }
   impl_->acceptor = std::move(acc);
   impl_->Accept();
+  return OkStatus();
+}
+
+Status Proxy::SetMirror(const std::string& host, uint16_t port, double percent) {
+  tcp::endpoint mirror;
+  if (!host.empty() && percent > 0) {
+    net::io_context resolver_ioc;  // the caller's thread, never an I/O thread
+    SG_ASSIGN_OR_RETURN(mirror, Resolve(resolver_ioc, host, port, "mirror"));
+  } else {
+    percent = 0;
+  }
+  for (auto& w : impl_->st.workers) {
+    net::post(w->ioc, [w = w.get(), mirror, percent] {
+      w->mirror = mirror;
+      w->mirror_percent = percent;
+      w->mirror_share = 0;
+    });
+  }
   return OkStatus();
 }
 

@@ -64,6 +64,10 @@ class Proxy {
 
   // Resolves the upstream and mirror, binds and listens. Errors name the address.
   Status Start();
+  // Changes mirroring while serving (the shadow step begins or ends under running pods):
+  // resolves `host` here, then every I/O thread switches before its next request. An empty
+  // host or percent 0 stops mirroring. On a resolution error nothing changes. Any thread.
+  Status SetMirror(const std::string& host, uint16_t port, double percent);
   // The bound port (useful when options.port was 0). Valid after Start().
   uint16_t port() const;
   // Runs the I/O threads; returns after Drain() completed or Stop().

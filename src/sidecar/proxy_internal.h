@@ -29,6 +29,10 @@ struct Worker {
   std::unordered_set<Session*> sessions;
   int mirror_in_flight = 0;
   double mirror_share = 0;  // accumulates mirror_percent per request; sends at >= 100
+  // This thread's copy of the mirror settings: Proxy::SetMirror posts a change to every
+  // worker, so a session reads them without a lock. percent 0 = not mirroring.
+  boost::asio::ip::tcp::endpoint mirror;
+  double mirror_percent = 0;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard;
 };
 
@@ -38,8 +42,6 @@ struct ProxyState {
   ProxyCounters counters;
   std::vector<std::unique_ptr<Worker>> workers;
   boost::asio::ip::tcp::endpoint upstream;
-  boost::asio::ip::tcp::endpoint mirror;
-  bool mirror_enabled = false;
   std::atomic<bool> draining{false};
 };
 

@@ -29,7 +29,7 @@ class MirrorCall : public std::enable_shared_from_this<MirrorCall> {
     timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (!ec) self->Finish(false);
     });
-    socket_.async_connect(st_.mirror, [self = shared_from_this()](beast::error_code ec) {
+    socket_.async_connect(w_.mirror, [self = shared_from_this()](beast::error_code ec) {
       if (ec) return self->Finish(false);
       net::async_write(self->socket_, net::buffer(self->raw_),
                        [self](beast::error_code ec, size_t) {

@@ -365,11 +365,11 @@ class Session : public std::enable_shared_from_this<Session> {
       st_.sink->Offer(req_body_, res_body_, res_->status(),
                       req_->capture_overflow() || res_->capture_overflow());
     }
-    if (st_.mirror_enabled) MaybeMirror();
+    if (w_.mirror_percent > 0) MaybeMirror();
   }
 
   void MaybeMirror() {
-    w_.mirror_share += st_.opt.mirror_percent;
+    w_.mirror_share += w_.mirror_percent;
     if (w_.mirror_share < 100) return;
     w_.mirror_share -= 100;
     if (!replayable_) {

@@ -1,6 +1,7 @@
 // SidecarApp: the whole sidecar process: the proxy, the statistics thread, the admin
 // server (/stats, /metrics, /healthz, /readyz), the upstream readiness probe, and the
-// configuration/baseline reload that restarts the counters under a new start id.
+// configuration/baseline reload that restarts the counters under a new start id, and
+// the mirror reload (the controller switches mirroring on and off under running pods).
 //
 //   SidecarApp app(config);  SG_RETURN_IF_ERROR(app.Start());
 //   app.Run();  // returns after Shutdown() (SIGTERM) has drained the proxy
@@ -45,6 +46,7 @@ class SidecarApp {
  private:
   void Maintenance();  // reload + readiness probe loop
   void Reload();
+  void ApplyMirror();  // makes the proxy mirror as wanted_mirror_ says (retried until it can)
   bool ProbeUpstream();
   std::string MetricsText();
 
@@ -56,6 +58,18 @@ class SidecarApp {
   std::atomic<bool> upstream_ready_{false};
   std::atomic<bool> draining_{false};
   std::string loaded_config_text_, loaded_baseline_text_, loaded_baseline_hash_;
+  // Mirroring: what the file last said, what is wanted (the file once it changes; flags
+  // at start), and what the proxy does. Touched by Start() and the maintenance thread.
+  struct Mirror {
+    std::string host;
+    uint16_t port = 0;
+    double percent = 0;
+    bool operator==(const Mirror&) const = default;
+  };
+  static Mirror MirrorOf(const ProxyOptions& p);
+  static Mirror FileMirror(const std::string& text);
+  Mirror file_mirror_, wanted_mirror_, applied_mirror_, failed_mirror_;
+  std::atomic<double> mirror_percent_{0};  // applied_mirror_.percent, for /metrics
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
