@@ -1,6 +1,9 @@
 #include "analysis/evaluate.h"
 
 #include <algorithm>
+#include <cmath>
+
+#include "skew/histogram.h"
 
 namespace skewgate::analysis {
 namespace {
@@ -36,6 +39,9 @@ api::FeatureVerdict ToApiVerdict(skew::FeatureVerdict v) {
   }
   return api::FeatureVerdict::kInconclusive;
 }
+
+// Four decimals: what a person reads in the Skew column and in the bars.
+double Round4(double v) { return std::round(v * 1e4) / 1e4; }
 
 api::AnalysisStatus Inconclusive(const std::string& revision, TimePoint now, std::string why) {
   api::AnalysisStatus s;
@@ -118,6 +124,24 @@ api::AnalysisStatus RunAnalysis(const skew::Baseline& baseline, const Evidence& 
     s.features_omitted = static_cast<int32_t>(features.size()) - api::kMaxFeatureAnalyses;
     features.resize(api::kMaxFeatureAnalyses);
   }
+  // Baseline vs live bars for the worst features only, so the status stays small; shares
+  // to 4 decimals (a bar is 1/100 wide at best).
+  int drawn = 0;
+  for (api::FeatureAnalysis& a : features) {
+    if (drawn == api::kMaxFeatureHistograms) break;
+    const int i = baseline.FindFeature(a.name);
+    if (i < 0 || a.verdict == api::FeatureVerdict::kIgnored) continue;
+    auto live = evidence.canary->features.find(a.name);
+    const std::vector<uint64_t> none;
+    for (const skew::HistogramRow& row :
+         skew::CompactHistogram(baseline.features[static_cast<size_t>(i)],
+                                live == evidence.canary->features.end() ? none : live->second,
+                                api::kMaxHistogramBins)) {
+      a.histogram.push_back({row.bucket, Round4(row.baseline), Round4(row.live)});
+    }
+    ++drawn;
+  }
+  s.max_score = Round4(s.max_score);
   s.features = std::move(features);
   return s;
 }

@@ -39,7 +39,7 @@ void DecodeAnalysis(Reader r, std::optional<AnalysisStatus>* out) {
   for (const auto& [item, path] : r.Array("features")) {
     Reader f(r.errors(), item, path);
     f.Allow({"name", "type", "metric", "score", "stableScore", "threshold", "samples", "critical",
-             "verdict"});
+             "verdict", "histogram"});
     FeatureAnalysis fa;
     f.String("name", &fa.name);
     f.Enum("type", kFeatureTypes, &fa.type);
@@ -50,6 +50,15 @@ void DecodeAnalysis(Reader r, std::optional<AnalysisStatus>* out) {
     f.Int64("samples", &fa.samples);
     f.Bool("critical", &fa.critical);
     f.Enum("verdict", kFeatureVerdicts, &fa.verdict);
+    for (const auto& [bin_item, bin_path] : f.Array("histogram")) {
+      Reader b(f.errors(), bin_item, bin_path);
+      b.Allow({"bucket", "baseline", "live"});
+      HistogramBin bin;
+      b.String("bucket", &bin.bucket);
+      b.Double("baseline", &bin.baseline);
+      b.Double("live", &bin.live);
+      fa.histogram.push_back(std::move(bin));
+    }
     a.features.push_back(std::move(fa));
   }
   r.Int32("featuresOmitted", &a.features_omitted);
@@ -185,6 +194,13 @@ json AnalysisToJson(const AnalysisStatus& a) {
                  {"critical", f.critical},
                  {"verdict", FeatureVerdictName(f.verdict)}};
       if (f.stable_score) fj["stableScore"] = *f.stable_score;
+      if (!f.histogram.empty()) {
+        json bins = json::array();
+        for (const auto& b : f.histogram) {
+          bins.push_back({{"bucket", b.bucket}, {"baseline", b.baseline}, {"live", b.live}});
+        }
+        fj["histogram"] = std::move(bins);
+      }
       features.push_back(fj);
     }
     j["features"] = features;

@@ -227,6 +227,19 @@ enum class Verdict { kSuccessful, kFailed, kInconclusive };
 enum class FeatureVerdict { kPass, kFail, kInconclusive, kIgnored };
 enum class FeatureType { kNumeric, kCategorical };
 
+// One bucket of a compact histogram: the share of the training values and of the canary's
+// live values in the analysis window that fell into it.
+struct HistogramBin {
+  std::string bucket;   // "[1.5, 3)", "< 0", "{0}", "NaN", "missing", a label, "(other)"
+  double baseline = 0;  // in [0, 1]
+  double live = 0;      // in [0, 1]
+  friend bool operator==(const HistogramBin&, const HistogramBin&) = default;
+};
+// Histograms are kept for the worst kMaxFeatureHistograms features only, with at most
+// kMaxHistogramBins buckets each, so a status stays small (about 15 KB at most).
+inline constexpr int kMaxFeatureHistograms = 10;
+inline constexpr int kMaxHistogramBins = 24;
+
 struct FeatureAnalysis {
   std::string name;
   FeatureType type = FeatureType::kNumeric;
@@ -237,6 +250,9 @@ struct FeatureAnalysis {
   int64_t samples = 0;  // live values of this feature in the window
   bool critical = false;
   FeatureVerdict verdict = FeatureVerdict::kPass;
+  // Baseline vs live shares per bucket (numeric buckets in value order, categorical ones
+  // largest first); empty for features beyond the worst kMaxFeatureHistograms.
+  std::vector<HistogramBin> histogram;
   friend bool operator==(const FeatureAnalysis&, const FeatureAnalysis&) = default;
 };
 
@@ -246,7 +262,7 @@ struct AnalysisStatus {
   Verdict verdict = Verdict::kInconclusive;
   std::string message;      // why, in one line
   int64_t samples = 0;      // requests seen by the canary in the window
-  double max_score = 0;     // worst feature score (the Skew printer column)
+  double max_score = 0;     // worst feature score, to 4 decimals (the Skew printer column)
   std::string max_feature;  // the feature with that score
   // Worst first, at most kMaxFeatureAnalyses; features_omitted counts the rest.
   std::vector<FeatureAnalysis> features;

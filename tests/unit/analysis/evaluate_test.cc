@@ -34,6 +34,36 @@ TEST_F(RunAnalysisTest, MatchingTrafficIsSuccessful) {
   EXPECT_EQ(s.time, now_);
 }
 
+TEST_F(RunAnalysisTest, WorstFeaturesCarryBaselineAndLiveHistograms) {
+  // Twelve features, the first the worst: histograms for the ten worst only.
+  skew::Baseline b;
+  for (int i = 0; i < 12; ++i) {
+    skew::FeatureBaseline f = CountryBaseline().features[0];
+    f.name = "f" + std::to_string(i);
+    b.features.push_back(f);
+  }
+  b.rows = 1000;
+  b.hash = skew::ComputeBaselineHash(b);
+  skew::Counts live;
+  live.baseline_hash = b.hash;
+  for (int i = 0; i < 12; ++i) {
+    const uint64_t shift = static_cast<uint64_t>(12 - i) * 10;  // f0: 620/380, f11: 510/490
+    live.features["f" + std::to_string(i)] = {500 + shift, 500 - shift, 0, 0};
+  }
+  Evidence e;
+  e.canary = live;
+  auto s = RunAnalysis(b, e, Config(), "rev1", now_);
+  ASSERT_EQ(s.features.size(), 12u);
+  EXPECT_EQ(s.features[0].name, "f0");
+  ASSERT_EQ(s.features[0].histogram.size(), 2u);
+  EXPECT_EQ(s.features[0].histogram[0], (api::HistogramBin{"de", 0.5, 0.62}));
+  EXPECT_EQ(s.features[0].histogram[1], (api::HistogramBin{"fr", 0.5, 0.38}));
+  for (size_t i = 0; i < 12; ++i) {
+    EXPECT_EQ(s.features[i].histogram.empty(), i >= 10) << s.features[i].name;
+  }
+  EXPECT_EQ(s.max_score, 0.12);
+}
+
 TEST_F(RunAnalysisTest, ReEncodedCategoryFailsAndNamesTheFeature) {
   Evidence e;
   e.canary = CountryCounts(b_.hash, "", 0, 0, 1000);  // every label unknown: L∞ = 1 (OOV)

@@ -165,6 +165,9 @@ class Gen {
         f.samples = Int(0, 100000);
         f.critical = Coin();
         f.verdict = static_cast<FeatureVerdict>(Int(0, 3));
+        for (int b = Int(0, 3); b > 0; --b) {
+          f.histogram.push_back({Text(), Fraction(0, 1), Fraction(0, 1)});
+        }
         a.features.push_back(f);
       }
       a.features_omitted = Int(0, 3);
