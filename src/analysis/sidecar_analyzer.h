@@ -16,6 +16,7 @@
 #include <tuple>
 #include <vector>
 
+#include "analysis/analyzer.h"
 #include "analysis/stats_client.h"
 #include "analysis/window.h"
 #include "api/types.h"
@@ -24,39 +25,15 @@
 
 namespace skewgate::analysis {
 
-struct PodEndpoint {
-  std::string uid;
-  std::string ip;  // status.podIP
-  TimePoint created{};
-  bool ready = false;
-};
-
-struct RevisionPods {
-  std::string revision;
-  std::vector<PodEndpoint> pods;
-};
-
-struct AnalysisRequest {
-  std::string key;  // "namespace/name" of the ModelDeployment
-  const skew::Baseline* baseline = nullptr;
-  api::AnalysisSpec spec;
-  RevisionPods canary;
-  std::optional<RevisionPods> stable;  // with compareToStable
-  int admin_port = 9090;               // the sidecar's admin port
-  TimePoint window_start{};            // when the current step started
-  TimePoint now{};
-};
-
-class SidecarAnalyzer {
+class SidecarAnalyzer final : public Analyzer {
  public:
   explicit SidecarAnalyzer(std::unique_ptr<StatsClient> client);
 
-  // Never fails: a scrape that fails, a baseline mismatch or too few samples make the
-  // returned status Inconclusive with the reason. Thread-safe.
-  api::AnalysisStatus Analyze(const AnalysisRequest& request);
-
-  // Drops the windows of a ModelDeployment (deleted, or its rollout finished).
-  void Forget(const std::string& key);
+  // Analyzer. A scrape that fails, a baseline mismatch or too few samples make the
+  // returned status Inconclusive with the reason.
+  api::AnalysisStatus Analyze(const AnalysisRequest& request) override;
+  // Drops the windows of a ModelDeployment.
+  void Forget(const std::string& key) override;
 
  private:
   // Scrapes the Ready pods of one revision into its window; returns a problem or "".

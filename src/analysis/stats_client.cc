@@ -13,8 +13,8 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = boost::asio::ip::tcp;
 
-StatusOr<std::string> HttpGet(const std::string& host, int port, const std::string& target,
-                              std::chrono::milliseconds timeout) {
+StatusOr<HttpAnswer> HttpGetAnswer(const std::string& host, int port, const std::string& target,
+                                   std::chrono::milliseconds timeout) {
   const std::string where = "http://" + host + ":" + std::to_string(port) + target;
   boost::asio::io_context ioc;
   tcp::resolver resolver(ioc);
@@ -63,11 +63,18 @@ StatusOr<std::string> HttpGet(const std::string& host, int port, const std::stri
     }
     return UnavailableError(std::string(stage) + " " + where + ": " + failure.message());
   }
-  const auto& res = parser.get();
-  if (res.result() != http::status::ok) {
-    return UnavailableError(where + " answered " + std::to_string(res.result_int()));
+  auto& res = parser.get();
+  return HttpAnswer{static_cast<int>(res.result_int()), std::move(res.body())};
+}
+
+StatusOr<std::string> HttpGet(const std::string& host, int port, const std::string& target,
+                              std::chrono::milliseconds timeout) {
+  SG_ASSIGN_OR_RETURN(HttpAnswer a, HttpGetAnswer(host, port, target, timeout));
+  if (a.status != 200) {
+    return UnavailableError("http://" + host + ":" + std::to_string(port) + target + " answered " +
+                            std::to_string(a.status));
   }
-  return res.body();
+  return std::move(a.body);
 }
 
 StatusOr<SidecarStats> ParseSidecarStats(const std::string& body) {

@@ -35,9 +35,18 @@ class StatsClient {
 
 std::unique_ptr<StatsClient> NewHttpStatsClient(std::chrono::milliseconds timeout);
 
-// A plain HTTP/1.1 GET with a deadline; returns the body of a 200 response. Also used for
-// Prometheus' query API. `target` is the path and query ("/stats").
+// A plain HTTP/1.1 GET with a deadline; returns the body of a 200 response. `target` is
+// the path and query ("/stats").
 StatusOr<std::string> HttpGet(const std::string& host, int port, const std::string& target,
                               std::chrono::milliseconds timeout);
+
+// The same GET, returning any answer with its status code (Prometheus' query API answers
+// its errors as JSON with 400/422/503). Unavailable only when no answer arrived.
+struct HttpAnswer {
+  int status = 0;
+  std::string body;
+};
+StatusOr<HttpAnswer> HttpGetAnswer(const std::string& host, int port, const std::string& target,
+                                   std::chrono::milliseconds timeout);
 
 }  // namespace skewgate::analysis
