@@ -5,6 +5,7 @@
 #include <iostream>
 #include <random>
 
+#include "analysis/prometheus_analyzer.h"
 #include "analysis/stats_client.h"
 #include "api/duration.h"
 #include "common/flags.h"
@@ -99,9 +100,10 @@ int RunControllerMain(const std::vector<std::string>& args) {
   f.String("resync-period", "5m", "reconcile every ModelDeployment at least this often");
   f.String("log-level", "info", "debug, info, warn or error");
   f.String("analysis", "sidecar",
-           "where skew verdicts come from: sidecar (scrape each pod's /stats) or none "
+           "where skew verdicts come from: sidecar (scrape each pod's /stats, or query "
+           "the Prometheus a ModelDeployment names in analysis.prometheus) or none "
            "(steps advance on time alone; for clusters without sidecars)");
-  f.String("scrape-timeout", "2s", "deadline of one /stats scrape");
+  f.String("scrape-timeout", "2s", "deadline of one /stats scrape or Prometheus query");
   if (Status s = f.Parse(args); !s.ok()) return Fail(2, s.message());
   if (f.help_requested()) {
     std::cout << f.Usage();
@@ -186,6 +188,8 @@ int RunControllerMain(const std::vector<std::string>& args) {
     auto s = std::make_unique<SidecarAnalysisSource>(
         **client,
         analysis::NewHttpStatsClient(
+            std::chrono::duration_cast<std::chrono::milliseconds>(*scrape_timeout)),
+        analysis::NewHttpPrometheusQuerier(
             std::chrono::duration_cast<std::chrono::milliseconds>(*scrape_timeout)),
         RealClock::Get());
     sidecar_source = s.get();

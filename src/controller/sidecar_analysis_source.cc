@@ -26,10 +26,18 @@ bool Analysed(const api::ModelDeployment& md) {
 
 }  // namespace
 
-SidecarAnalysisSource::SidecarAnalysisSource(kube::Client& client,
-                                             std::unique_ptr<analysis::StatsClient> stats,
-                                             const Clock& clock)
-    : client_(client), clock_(clock), analyzer_(std::move(stats)) {}
+SidecarAnalysisSource::SidecarAnalysisSource(
+    kube::Client& client, std::unique_ptr<analysis::StatsClient> stats,
+    std::unique_ptr<analysis::PrometheusQuerier> prometheus, const Clock& clock)
+    : client_(client),
+      clock_(clock),
+      sidecars_(std::move(stats)),
+      prometheus_(std::move(prometheus)) {}
+
+analysis::Analyzer& SidecarAnalysisSource::AnalyzerFor(const api::ModelDeployment& md) {
+  if (md.spec.strategy.canary && md.spec.strategy.canary->analysis.prometheus) return prometheus_;
+  return sidecars_;
+}
 
 SidecarAnalysisSource::~SidecarAnalysisSource() { Stop(); }
 
@@ -60,7 +68,10 @@ AnalysisReading SidecarAnalysisSource::Read(const api::ModelDeployment& md) {
   std::lock_guard<std::mutex> lock(mu_);
   std::string key = Key(md);
   if (!Analysed(md)) {
-    if (tracked_.erase(key) > 0) analyzer_.Forget(key);
+    if (tracked_.erase(key) > 0) {
+      sidecars_.Forget(key);
+      prometheus_.Forget(key);
+    }
     return reading;
   }
   Tracked& t = tracked_[key];
@@ -161,24 +172,35 @@ api::AnalysisStatus SidecarAnalysisSource::RunOne(const api::ModelDeployment& md
   };
   auto baseline = BaselineOf(md);
   if (!baseline.ok()) return inconclusive("reading the baseline: " + baseline.status().message());
-  auto canary = PodsOf(md, md.status.canary_revision);
-  if (!canary.ok()) return inconclusive("listing canary pods: " + canary.status().message());
+  analysis::Analyzer& analyzer = AnalyzerFor(md);
+  // Prometheus knows the revisions' counters by label: no pod to list.
+  const bool list_pods = &analyzer == &sidecars_;
   analysis::AnalysisRequest req;
   req.key = Key(md);
+  req.namespace_ = md.Namespace();
   req.baseline = baseline->get();
   req.spec = md.spec.strategy.canary->analysis;
-  req.canary = std::move(canary).value();
+  req.canary.revision = md.status.canary_revision;
+  if (list_pods) {
+    auto canary = PodsOf(md, md.status.canary_revision);
+    if (!canary.ok()) return inconclusive("listing canary pods: " + canary.status().message());
+    req.canary = std::move(canary).value();
+  }
   req.admin_port = SidecarAdminPort(md.spec.sidecar);
   req.window_start = *md.status.current_step_started_at;
   req.now = now;
   if (req.spec.skew.compare_to_stable && !md.status.stable_revision.empty()) {
-    auto stable = PodsOf(md, md.status.stable_revision);
-    if (!stable.ok()) return inconclusive("listing stable pods: " + stable.status().message());
-    req.stable = std::move(stable).value();
+    req.stable = analysis::RevisionPods{md.status.stable_revision, {}};
+    if (list_pods) {
+      auto stable = PodsOf(md, md.status.stable_revision);
+      if (!stable.ok()) return inconclusive("listing stable pods: " + stable.status().message());
+      req.stable = std::move(stable).value();
+    }
   }
-  api::AnalysisStatus s = analyzer_.Analyze(req);
+  api::AnalysisStatus s = analyzer.Analyze(req);
   SG_LOG(Info, req.key)
       .Msg("analysis run")
+      .Field("source", list_pods ? "sidecar" : "prometheus")
       .Field("revision", s.revision)
       .Field("verdict", s.verdict == api::Verdict::kSuccessful ? "Successful"
                         : s.verdict == api::Verdict::kFailed   ? "Failed"

@@ -1,10 +1,14 @@
 // The closed-loop AnalysisSource: every analysis interval, for each ModelDeployment with a
-// canary in flight, a background thread scrapes the sidecars of the canary's Ready pods
-// (and the stable's, with compareToStable), folds the counts into windows that start when
-// the current step started, and runs the skew verdict (analysis::SidecarAnalyzer). Read()
-// never touches the network: it registers the ModelDeployment and returns the latest run.
+// canary in flight, a background thread gathers the canary's (and, with compareToStable,
+// the stable's) bin counts over the current step and runs the skew verdict. Where the
+// counts come from is chosen per ModelDeployment: with spec.strategy.canary.analysis.
+// prometheus set, from that Prometheus (analysis::PrometheusAnalyzer, no pod is contacted);
+// otherwise by scraping /stats of the revision's Ready pods (analysis::SidecarAnalyzer).
+// Read() never touches the network: it registers the ModelDeployment and returns the
+// latest run.
 //
-//   SidecarAnalysisSource source(client, analysis::NewHttpStatsClient(2s), RealClock::Get());
+//   SidecarAnalysisSource source(client, analysis::NewHttpStatsClient(2s),
+//                                analysis::NewHttpPrometheusQuerier(2s), RealClock::Get());
 //   source.Start();  ...  AnalysisReading r = source.Read(md);  ...  source.Stop();
 #pragma once
 
@@ -16,6 +20,7 @@
 #include <string>
 #include <thread>
 
+#include "analysis/prometheus_analyzer.h"
 #include "analysis/sidecar_analyzer.h"
 #include "common/clock.h"
 #include "controller/analysis_source.h"
@@ -28,6 +33,7 @@ class SidecarAnalysisSource final : public AnalysisSource {
  public:
   // `client` and `clock` must outlive this object.
   SidecarAnalysisSource(kube::Client& client, std::unique_ptr<analysis::StatsClient> stats,
+                        std::unique_ptr<analysis::PrometheusQuerier> prometheus,
                         const Clock& clock);
   ~SidecarAnalysisSource() override;
 
@@ -56,7 +62,11 @@ class SidecarAnalysisSource final : public AnalysisSource {
 
   kube::Client& client_;
   const Clock& clock_;
-  analysis::SidecarAnalyzer analyzer_;
+  // The analyzer of `md`: Prometheus when its analysis names one, else the sidecars.
+  analysis::Analyzer& AnalyzerFor(const api::ModelDeployment& md);
+
+  analysis::SidecarAnalyzer sidecars_;
+  analysis::PrometheusAnalyzer prometheus_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::string, Tracked> tracked_;
