@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 .PHONY: help deps build test test-unit test-asan test-cluster fuzz \
-        cluster-up cluster-down demo demo-down bench fmt fmt-check control-plane tools clean
+        cluster-up cluster-down demo demo-down bench bench-scale fmt fmt-check control-plane tools clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ demo-down: ## stop what `make demo` started (the cluster too)
 
 bench: deps build ## run the Google Benchmark suites; results in bench/results/
 	@bash hack/bench.sh
+
+bench-scale: deps control-plane build ## controller at scale: 1,000 ModelDeployments on a fresh cluster (.cluster-bench); COUNTS="1000 10000" for both
+	@bash hack/bench-scale.sh $(or $(COUNTS),1000)
 
 fmt: ## clang-format every C++ file
 	@bash hack/format.sh

@@ -11,6 +11,11 @@ NODES="${SKEWGATE_NODES:-3}"
 # Pod IPs come from loopback so that the closed-loop tests can run each pod's real
 # processes bound to its own address (127.100.0.0/16 is on `lo` on every Linux host).
 POD_CIDR="${SKEWGATE_POD_CIDR:-127.100.0.0/16}"
+# kube-apiserver's default Service range is a /24 (254 ClusterIPs); a benchmark with
+# thousands of ModelDeployments (three Services each) sets a larger one.
+SERVICE_CIDR="${SKEWGATE_SERVICE_CIDR:-}"
+extra=()
+[ -n "$SERVICE_CIDR" ] && extra+=(--extra-args "kube-apiserver=service-cluster-ip-range=$SERVICE_CIDR")
 KUBECONFIG_OUT="$CLUSTER_DIR/kubeconfig"
 export KWOK_WORKDIR="$CLUSTER_DIR/kwok"
 
@@ -73,6 +78,7 @@ if ! kwokctl --name "$CLUSTER_NAME" create cluster 8>&- \
     --extra-args "kwok-controller=cidr=$POD_CIDR" \
     --extra-args "kube-apiserver=bind-address=127.0.0.1" \
     --disable-qps-limits \
+    ${extra[@]+"${extra[@]}"} \
     --wait 120s >"$CLUSTER_DIR/create.log" 2>&1; then
   tail -5 "$CLUSTER_DIR/create.log" >&2
   die "kwokctl could not create the cluster (full log: $CLUSTER_DIR/create.log). If a port is taken or an old cluster is half-dead, run 'make cluster-down' and try again."
