@@ -9,18 +9,18 @@
 #include <sstream>
 
 #include "cli/commands_decl.h"
+#include "cli/plugin_render.h"
 #include "cli/training_reader.h"
 #include "common/flags.h"
 #include "skew/baseline.h"
 #include "skew/binning.h"
 #include "skew/counts.h"
+#include "skew/histogram.h"
 #include "skew/verdict.h"
 
 namespace skewgate::cli {
 
 namespace {
-
-using skew::FeatureKind;
 
 StatusOr<std::string> ReadWholeFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -95,48 +95,9 @@ std::string Fmt(const char* fmt, double v) {
   return buf;
 }
 
-std::string Bar(double share, int width, char c) {
-  const int n = static_cast<int>(share * width + 0.5);
-  return std::string(std::clamp(n, 0, width), c);
-}
-
 std::string Pad(std::string s, size_t w) {
   if (s.size() > w) return s.substr(0, w - 1) + "~";
   return s + std::string(w - s.size(), ' ');
-}
-
-void PrintHistogram(const skew::FeatureBaseline& f, const std::vector<uint64_t>& live, int width,
-                    size_t max_rows) {
-  uint64_t tb = 0, tl = 0;
-  for (uint64_t c : f.counts) tb += c;
-  for (uint64_t c : live) tl += c;
-  std::vector<size_t> order(f.counts.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::vector<double> pb(order.size()), pl(order.size());
-  for (size_t i = 0; i < order.size(); ++i) {
-    pb[i] = tb ? static_cast<double>(f.counts[i]) / tb : 0;
-    pl[i] = tl && i < live.size() ? static_cast<double>(live[i]) / tl : 0;
-  }
-  // Numeric buckets keep their order; categorical ones show the largest shares first.
-  if (f.kind == FeatureKind::kCategorical) {
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      return std::max(pb[a], pl[a]) > std::max(pb[b], pl[b]);
-    });
-  }
-  std::cout << "    " << Pad("bucket", 16) << Pad("baseline (=)", width + 8) << "live (#)\n";
-  size_t shown = 0, hidden = 0;
-  for (size_t i : order) {
-    if (pb[i] == 0 && pl[i] == 0) continue;  // empty on both sides: nothing to see
-    if (shown == max_rows) {
-      ++hidden;
-      continue;
-    }
-    ++shown;
-    std::cout << "    " << Pad(f.DescribeBucket(static_cast<int>(i)), 16)
-              << Fmt("%5.1f%% ", pb[i] * 100) << Pad(Bar(pb[i], width, '='), width + 1)
-              << Fmt("%5.1f%% ", pl[i] * 100) << Bar(pl[i], width, '#') << "\n";
-  }
-  if (hidden > 0) std::cout << "    ... " << hidden << " more bucket(s)\n";
 }
 
 int Fail(const Status& s) {
@@ -166,7 +127,7 @@ int RunSkew(const std::vector<std::string>& args) {
   f.String("min-samples", "1000", "fewer live values than this is inconclusive");
   f.String("feature", "", "comma-separated features to show (default: all)");
   f.String("width", "24", "width of the histogram bars");
-  f.String("max-buckets", "25", "histogram rows per feature");
+  f.String("max-buckets", "24", "histogram rows per feature (numeric buckets merge past it)");
   f.Bool("no-histogram", false, "scores only");
   if (Status s = f.Parse(args); !s.ok()) {
     std::cerr << "error: " << s.message() << "\n\n" << f.Usage();
@@ -204,9 +165,9 @@ int RunSkew(const std::vector<std::string>& args) {
        {&nt.status(), &ct.status(), &ms.status(), &width.status(), &max_rows.status()}) {
     if (!s->ok()) return Fail(*s);
   }
-  if (*ms < 0 || *width < 1 || *width > 200 || *max_rows < 1) {
+  if (*ms < 0 || *width < 1 || *width > 200 || *max_rows < 3) {
     return Fail(
-        InvalidArgumentError("--min-samples must be >= 0, --width 1..200 and --max-buckets >= 1"));
+        InvalidArgumentError("--min-samples must be >= 0, --width 1..200 and --max-buckets >= 3"));
   }
   cfg.numeric.threshold = *nt;
   cfg.categorical.threshold = *ct;
@@ -264,7 +225,9 @@ int RunSkew(const std::vector<std::string>& args) {
       auto it = counts->features.find(fb.name);
       const std::vector<uint64_t> live =
           it == counts->features.end() ? std::vector<uint64_t>(fb.counts.size(), 0) : it->second;
-      PrintHistogram(fb, live, static_cast<int>(*width), static_cast<size_t>(*max_rows));
+      std::cout << "    baseline (=) vs live (#), share of values per bucket\n"
+                << RenderHistogram(skew::CompactHistogram(fb, live, static_cast<int>(*max_rows)),
+                                   static_cast<int>(*width), 4, Color::kNone, false);
     }
   }
   std::cout << "\n" << verdict->Summary() << "\n";

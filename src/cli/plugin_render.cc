@@ -368,6 +368,49 @@ std::string RenderSkew(const json& md, int width, bool color) {
     out << "  ... and " << JInt(a, "featuresOmitted")
         << " more features (all below the worst shown)\n";
   }
+  bool any = false;
+  for (const auto& f : fs) {
+    const json& h = JObj(f, "histogram");
+    if (!h.is_array() || h.empty()) continue;
+    if (!any) {
+      out << "\nbaseline (=) vs live (#): share of values per bucket, worst features first\n";
+      any = true;
+    }
+    std::vector<skew::HistogramRow> rows;
+    for (const auto& b : h) {
+      rows.push_back({JStr(b, "bucket"), b.value("baseline", 0.0), b.value("live", 0.0)});
+    }
+    std::string v = JStr(f, "verdict");
+    Color c = v == "Fail" ? Color::kRed : v == "Pass" ? Color::kGreen : Color::kYellow;
+    out << "\n  " << JStr(f, "name") << " (" << JStr(f, "metric") << " "
+        << Fmt("%.4f", f.value("score", 0.0)) << ", " << Paint(v, c, color) << ")\n";
+    out << RenderHistogram(rows, width, 4, c, color);
+  }
+  return out.str();
+}
+
+std::string RenderHistogram(const std::vector<skew::HistogramRow>& rows, int width, int indent,
+                            Color live_color, bool color) {
+  double top = 0;
+  for (const auto& r : rows) top = std::max({top, r.baseline, r.live});
+  auto bar = [&](double share, const char* c) {
+    int n = top > 0 ? static_cast<int>(share / top * width + 0.5) : 0;
+    if (share > 0 && n == 0) n = 1;  // a non-empty bucket never looks empty
+    std::string s;
+    for (int i = 0; i < n; ++i) s += c;
+    return s;
+  };
+  size_t label_w = 8;
+  for (const auto& r : rows) label_w = std::max(label_w, r.bucket.size() + 2);
+  const std::string pad(static_cast<size_t>(indent), ' ');
+  std::ostringstream out;
+  for (const auto& r : rows) {
+    std::string line = pad + Pad(r.bucket, label_w) + Fmt("%5.1f%% ", r.baseline * 100) +
+                       Pad(bar(r.baseline, "="), static_cast<size_t>(width) + 1) +
+                       Fmt("%5.1f%% ", r.live * 100) + Paint(bar(r.live, "#"), live_color, color);
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out << line << "\n";
+  }
   return out.str();
 }
 

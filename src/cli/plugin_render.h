@@ -10,7 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "cli/plugin_kube.h"
 #include "common/clock.h"
+#include "skew/histogram.h"
 
 namespace skewgate::cli {
 
@@ -35,8 +37,14 @@ std::string RenderList(const std::vector<nlohmann::json>& mds, bool with_namespa
 std::string RenderHistory(const nlohmann::json& md, bool color);
 
 // status.lastAnalysis per feature, worst first (score over threshold), as terminal bars
-// with the threshold marked.
+// with the threshold marked; then, for each feature whose histogram the controller kept
+// (the worst ones), its baseline vs live share per bucket as two bars.
 std::string RenderSkew(const nlohmann::json& md, int width, bool color);
+
+// Rows of baseline (=) and live (#) bars, both scaled so the largest share of either side
+// fills `width`; each line is indented by `indent` spaces. `live_color` paints the live bars.
+std::string RenderHistogram(const std::vector<skew::HistogramRow>& rows, int width, int indent,
+                            Color live_color, bool color);
 
 // Block-style YAML of a JSON value (strings double-quoted, so any value round-trips).
 std::string ToYaml(const nlohmann::json& value);

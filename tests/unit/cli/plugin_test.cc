@@ -136,6 +136,32 @@ TEST(PluginRenderTest, SkewBarsAreWorstFirstByScoreOverThreshold) {
             std::string::npos);
 }
 
+TEST(PluginRenderTest, SkewDrawsBaselineAgainstLiveHistogramsWorstFeatureFirst) {
+  json md = WithAnalysis();
+  json& fs = md["status"]["lastAnalysis"]["features"];
+  fs[1]["histogram"] = json::parse(R"j([{"bucket": "< 10", "baseline": 0.5, "live": 0.1},
+    {"bucket": "[10, 20)", "baseline": 0.5, "live": 0.4},
+    {"bucket": "NaN", "baseline": 0, "live": 0.5}])j");
+  fs[0]["histogram"] = json::parse(R"j([{"bucket": "de", "baseline": 0.25, "live": 0.25},
+    {"bucket": "fr", "baseline": 0.75, "live": 0.75}])j");
+  std::string out = RenderSkew(md, 20, false);
+  // Bars scale to the largest share of the feature (0.5 here fills all 20 columns).
+  const std::string worst_rows =
+      "    < 10       50.0% ====================  10.0% ####\n"
+      "    [10, 20)   50.0% ====================  40.0% ################\n"
+      "    NaN         0.0%                       50.0% ####################\n";
+  size_t worst = out.find("\n  worst (jensenShannon 0.2000, Fail)\n" + worst_rows);
+  size_t small = out.find("\n  small (jensenShannon 0.0200, Pass)\n");
+  ASSERT_NE(worst, std::string::npos) << out;
+  ASSERT_NE(small, std::string::npos) << out;
+  EXPECT_LT(worst, small) << "worst feature's histogram first";
+  EXPECT_EQ(out.find("\n  mid ("), std::string::npos) << "mid has no histogram to draw";
+  // A tiny share still shows one mark; no share shows none.
+  std::string tiny =
+      RenderHistogram({{"a", 1.0, 0.001}, {"b", 0.0, 0.0}}, 10, 0, Color::kNone, false);
+  EXPECT_EQ(tiny, "a       100.0% ==========   0.1% #\nb         0.0%              0.0%\n");
+}
+
 json WithHistory(const std::string& stable, const std::string& canary) {
   json md = {{"metadata", {{"name", "m"}}},
              {"status",
