@@ -140,10 +140,13 @@ ReconcileResult ModelDeploymentReconciler::Reconcile(const runtime::ObjectKey& k
     recheck_soon = recheck_soon || in.spec_problem.has_value();
   }
 
-  in.replica_sets = ObserveReplicaSets(*md, caches_.replica_sets->List(md->Namespace()));
+  in.replica_sets = ObserveReplicaSets(
+      *md, caches_.replica_sets->ListByLabel(md->Namespace(), kLabelModelDeployment, md->Name()));
   if (!in.spec_problem) {
     std::string revision = rollout::RevisionHash(md->spec, in.baseline_digest);
-    in.newest_pods_failing = FailingFetch(*md, revision, caches_.pods->List(md->Namespace()));
+    in.newest_pods_failing =
+        FailingFetch(*md, revision,
+                     caches_.pods->ListByLabel(md->Namespace(), kLabelModelDeployment, md->Name()));
   }
   AnalysisReading reading = analysis_.Read(*md);
   in.analysis_enabled = reading.enabled;
@@ -305,8 +308,9 @@ Status ModelDeploymentReconciler::DeleteUnwanted(const api::ModelDeployment& md,
                                                  const rollout::Plan& plan) {
   std::set<std::string> keep;
   for (const rollout::DesiredReplicaSet& d : plan.replica_sets) keep.insert(d.revision);
-  for (const rollout::ObservedReplicaSet& o :
-       ObserveReplicaSets(md, caches_.replica_sets->List(md.Namespace()))) {
+  for (const rollout::ObservedReplicaSet& o : ObserveReplicaSets(
+           md,
+           caches_.replica_sets->ListByLabel(md.Namespace(), kLabelModelDeployment, md.Name()))) {
     keep.insert(o.revision);
   }
   for (const std::string& rev : plan.delete_revisions) keep.erase(rev);
@@ -325,7 +329,8 @@ Status ModelDeploymentReconciler::DeleteUnwanted(const api::ModelDeployment& md,
     }
     return s;
   };
-  for (const runtime::ObjectPtr& rs : caches_.replica_sets->List(md.Namespace())) {
+  for (const runtime::ObjectPtr& rs :
+       caches_.replica_sets->ListByLabel(md.Namespace(), kLabelModelDeployment, md.Name())) {
     if (!ControlledBy(*rs, md) || LabelOf(*rs, kLabelModelDeployment) != md.Name()) continue;
     std::string rev = LabelOf(*rs, kLabelRevision);
     if (std::find(plan.delete_revisions.begin(), plan.delete_revisions.end(), rev) !=
@@ -335,7 +340,8 @@ Status ModelDeploymentReconciler::DeleteUnwanted(const api::ModelDeployment& md,
   }
   // A revision's settings go with it; while its ReplicaSet is still terminating its pods
   // keep the (already mounted) files.
-  for (const runtime::ObjectPtr& cm : caches_.config_maps->List(md.Namespace())) {
+  for (const runtime::ObjectPtr& cm :
+       caches_.config_maps->ListByLabel(md.Namespace(), kLabelModelDeployment, md.Name())) {
     if (!ControlledBy(*cm, md) || LabelOf(*cm, kLabelModelDeployment) != md.Name()) continue;
     std::string rev = LabelOf(*cm, kLabelRevision);
     if (!rev.empty() && !keep.count(rev)) {

@@ -23,11 +23,18 @@ class Store {
   virtual ObjectPtr Get(const std::string& key) const = 0;
   // All objects (namespace empty) or those of one namespace, in key order.
   virtual std::vector<ObjectPtr> List(const std::string& ns = "") const = 0;
+  // Objects of namespace `ns` whose label `key` equals `value`, in key order. A store that
+  // indexes `key` answers in time proportional to the matches; the default filters List(ns).
+  virtual std::vector<ObjectPtr> ListByLabel(const std::string& ns, const std::string& key,
+                                             const std::string& value) const;
   virtual size_t Size() const = 0;
   // True once the first full list has been stored. Until then a Get() miss does not mean
   // the object is absent, so controllers must not act on it (/readyz waits for this).
   virtual bool HasSynced() const = 0;
 };
+
+// The value of label `key` of an object; "" when absent.
+std::string LabelValueOf(const nlohmann::json& object, const std::string& key);
 
 // "ns/name" (or "name" when the object has no namespace) from an object's metadata; ""
 // when metadata.name is missing.

@@ -81,10 +81,53 @@ Projection KeepOnly(std::vector<std::string> json_pointers) {
   };
 }
 
+std::string LabelValueOf(const json& object, const std::string& key) {
+  const json* md = Member(object, "metadata");
+  const json* labels = md ? Member(*md, "labels") : nullptr;
+  const json* v = labels ? Member(*labels, key.c_str()) : nullptr;
+  return v && v->is_string() ? v->get<std::string>() : "";
+}
+
+std::vector<ObjectPtr> Store::ListByLabel(const std::string& ns, const std::string& key,
+                                          const std::string& value) const {
+  std::vector<ObjectPtr> out;
+  for (ObjectPtr& o : List(ns)) {
+    if (LabelValueOf(*o, key) == value) out.push_back(std::move(o));
+  }
+  return out;
+}
+
 StoreImpl::StoreImpl(Projection projection) : projection_(std::move(projection)) {}
 
 void StoreImpl::AddHandler(std::shared_ptr<ResourceEventHandler> handler) {
   handlers_.push_back(std::move(handler));
+}
+
+void StoreImpl::IndexByLabel(std::string key) {
+  std::lock_guard<std::mutex> l(mu_);
+  index_label_ = std::move(key);
+  index_.clear();
+  for (const auto& [k, o] : objects_) Index(k, *o);
+}
+
+std::string StoreImpl::IndexKeyOf(const json& object) const {
+  if (index_label_.empty()) return "";
+  std::string value = LabelValueOf(object, index_label_);
+  if (value.empty()) return "";
+  return StringAt(object, "metadata", "namespace") + "/" + value;
+}
+
+void StoreImpl::Index(const std::string& key, const json& object) {
+  std::string ik = IndexKeyOf(object);
+  if (!ik.empty()) index_[ik].insert(key);
+}
+
+void StoreImpl::Unindex(const std::string& key, const json& object) {
+  std::string ik = IndexKeyOf(object);
+  auto it = ik.empty() ? index_.end() : index_.find(ik);
+  if (it == index_.end()) return;
+  it->second.erase(key);
+  if (it->second.empty()) index_.erase(it);
 }
 
 ObjectPtr StoreImpl::Project(json&& object) const {
@@ -125,6 +168,18 @@ std::vector<ObjectPtr> StoreImpl::List(const std::string& ns) const {
   return out;
 }
 
+std::vector<ObjectPtr> StoreImpl::ListByLabel(const std::string& ns, const std::string& key,
+                                              const std::string& value) const {
+  if (key != index_label_ || value.empty()) return Store::ListByLabel(ns, key, value);
+  std::vector<ObjectPtr> out;
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = index_.find(ns + "/" + value);
+  if (it == index_.end()) return out;
+  out.reserve(it->second.size());
+  for (const std::string& k : it->second) out.push_back(objects_.at(k));
+  return out;
+}
+
 size_t StoreImpl::Size() const {
   std::lock_guard<std::mutex> l(mu_);
   return objects_.size();
@@ -153,6 +208,8 @@ void StoreImpl::ListDone(const std::string& resource_version) {
     old.swap(objects_);
     objects_.swap(pending_);
     pending_.clear();
+    index_.clear();
+    for (const auto& [k, o] : objects_) Index(k, *o);
     synced_ = true;
     synced_cv_.notify_all();
   }
@@ -187,11 +244,15 @@ void StoreImpl::Event(kube::WatchEventType type, json&& object) {
   {
     std::lock_guard<std::mutex> l(mu_);
     auto it = objects_.find(key);
-    if (it != objects_.end()) previous = it->second;
+    if (it != objects_.end()) {
+      previous = it->second;
+      Unindex(key, *previous);
+    }
     if (type == kube::WatchEventType::kDeleted) {
       if (it != objects_.end()) objects_.erase(it);
     } else {
       objects_[key] = obj;
+      Index(key, *obj);
     }
   }
   for (auto& h : handlers_) {

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <vector>
 
 #include "kube/list_watcher.h"
@@ -28,12 +29,18 @@ class StoreImpl final : public Store, public kube::WatchSink {
   // updated. Add them before the ListWatcher starts.
   void AddHandler(std::shared_ptr<ResourceEventHandler> handler);
 
+  // Indexes objects by namespace and the value of label `key` (one label per store), so
+  // that ListByLabel on it does not scan the store. Call before the ListWatcher starts.
+  void IndexByLabel(std::string key);
+
   // Blocks until synced or `cancel` fires; returns HasSynced().
   bool WaitForSync(const kube::Cancellation& cancel) const;
 
   // Store
   ObjectPtr Get(const std::string& key) const override;
   std::vector<ObjectPtr> List(const std::string& ns = "") const override;
+  std::vector<ObjectPtr> ListByLabel(const std::string& ns, const std::string& key,
+                                     const std::string& value) const override;
   size_t Size() const override;
   bool HasSynced() const override;
 
@@ -46,6 +53,10 @@ class StoreImpl final : public Store, public kube::WatchSink {
 
  private:
   ObjectPtr Project(nlohmann::json&& object) const;
+  // "ns/<label value>" of the indexed label; "" when not indexed or the label is absent.
+  std::string IndexKeyOf(const nlohmann::json& object) const;
+  void Unindex(const std::string& key, const nlohmann::json& object);  // mu_ held
+  void Index(const std::string& key, const nlohmann::json& object);    // mu_ held
 
   const Projection projection_;
   std::vector<std::shared_ptr<ResourceEventHandler>> handlers_;
@@ -53,6 +64,9 @@ class StoreImpl final : public Store, public kube::WatchSink {
   mutable std::mutex mu_;
   mutable std::condition_variable synced_cv_;
   std::map<std::string, ObjectPtr> objects_;
+  std::string index_label_;
+  // "ns/<label value>" → keys of the objects carrying it.
+  std::map<std::string, std::set<std::string>> index_;
   bool synced_ = false;
   // Items of a list in progress; swapped in by ListDone. Only the watcher thread uses it.
   std::map<std::string, ObjectPtr> pending_;

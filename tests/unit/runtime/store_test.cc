@@ -102,6 +102,53 @@ TEST(StoreTest, ListByNamespaceAndIgnoresNamelessObjects) {
   EXPECT_EQ((*s.List("a")[0])["metadata"]["name"], "x");
 }
 
+json Labelled(const std::string& ns, const std::string& name, const std::string& rv,
+              const std::string& owner) {
+  json o = Obj(ns, name, rv);
+  if (!owner.empty()) o["metadata"]["labels"]["skewgate.io/modeldeployment"] = owner;
+  return o;
+}
+
+std::vector<std::string> Keys(const std::vector<ObjectPtr>& objects) {
+  std::vector<std::string> out;
+  for (const ObjectPtr& o : objects) out.push_back(ObjectKeyOf(*o));
+  return out;
+}
+
+TEST(StoreTest, ListByLabelFollowsListsAndWatchEvents) {
+  const std::string label = "skewgate.io/modeldeployment";
+  StoreImpl indexed;
+  indexed.IndexByLabel(label);
+  StoreImpl scanned;  // no index: the Store default filters List(ns)
+  for (StoreImpl* s : {&indexed, &scanned}) {
+    s->ListBegin();
+    s->ListItem(Labelled("ml", "a-1", "1", "a"));
+    s->ListItem(Labelled("ml", "b-1", "1", "b"));
+    s->ListItem(Labelled("ml", "a-0", "1", "a"));
+    s->ListItem(Labelled("other", "a-1", "1", "a"));
+    s->ListItem(Labelled("ml", "none", "1", ""));
+    s->ListDone("1");
+    // The label moves from b to a; one is deleted, one added.
+    s->Event(kube::WatchEventType::kModified, Labelled("ml", "b-1", "2", "a"));
+    s->Event(kube::WatchEventType::kDeleted, Labelled("ml", "a-0", "2", "a"));
+    s->Event(kube::WatchEventType::kAdded, Labelled("ml", "b-2", "3", "b"));
+  }
+  for (const StoreImpl* s : {&indexed, &scanned}) {
+    EXPECT_EQ(Keys(s->ListByLabel("ml", label, "a")),
+              (std::vector<std::string>{"ml/a-1", "ml/b-1"}));
+    EXPECT_EQ(Keys(s->ListByLabel("ml", label, "b")), (std::vector<std::string>{"ml/b-2"}));
+    EXPECT_EQ(Keys(s->ListByLabel("other", label, "a")), (std::vector<std::string>{"other/a-1"}));
+    EXPECT_TRUE(s->ListByLabel("ml", label, "c").empty());
+    EXPECT_EQ(Keys(s->ListByLabel("ml", "team", "x")), std::vector<std::string>{});
+  }
+  // A relist rebuilds the index from what the server has now.
+  indexed.ListBegin();
+  indexed.ListItem(Labelled("ml", "b-2", "4", "a"));
+  indexed.ListDone("4");
+  EXPECT_EQ(Keys(indexed.ListByLabel("ml", label, "a")), (std::vector<std::string>{"ml/b-2"}));
+  EXPECT_TRUE(indexed.ListByLabel("ml", label, "b").empty());
+}
+
 TEST(ProjectionTest, StripBookkeepingDropsManagedFieldsAndLastApplied) {
   json o = Obj("ml", "a", "1");
   o["metadata"]["managedFields"] = json::array({{{"manager", "kubectl"}}});
