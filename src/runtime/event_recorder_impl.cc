@@ -60,10 +60,11 @@ Status EventRecorderImpl::Record(const ObjectReference& regarding, EventType typ
                           regarding.name + "|" + regarding.uid + "|" +
                           (type == EventType::kWarning ? "W" : "N") + "|" + reason + "|" + action +
                           "|" + bounded;
-  std::lock_guard<std::mutex> l(mu_);
+  std::unique_lock<std::mutex> l(mu_);
   auto now = clock_.SteadyNow();
   auto it = series_.find(key);
-  if (it != series_.end() && now - it->second.last_seen > options_.series_window) {
+  if (it != series_.end() && !it->second.in_flight &&
+      now - it->second.last_seen > options_.series_window) {
     lru_.erase(it->second.lru);
     series_.erase(it);
     it = series_.end();
@@ -85,27 +86,61 @@ Status EventRecorderImpl::Record(const ObjectReference& regarding, EventType typ
   s.count++;
   s.last_seen = now;
   s.last_seen_wall = clock_.Now();
-  if (s.event_name.empty()) return Create(regarding, type, reason, action, bounded, &s);
-  if (now - s.last_patch < options_.min_patch_interval) return OkStatus();  // counted
-  Status p = Patch(&s);
+  // One write per series at a time; this occurrence is counted and goes out with the
+  // next patch or Flush.
+  if (s.in_flight) return OkStatus();
+  const bool create = s.event_name.empty();
+  if (!create && now - s.last_patch < options_.min_patch_interval) return OkStatus();  // counted
+  Write w = Snapshot(s);
+  if (create) w.event_name = NewEventName(regarding.name);
+  s.in_flight = true;
+  l.unlock();
+
+  Status result = create ? Create(regarding, type, reason, action, bounded, w) : Patch(w);
+  bool recreated = false;
+  const int64_t counted_before = w.count;
   // The Event expired (TTL) or was deleted: start a new one carrying this occurrence.
-  if (kube::IsNotFound(p)) {
-    s.event_name.clear();
-    s.count = 1;
-    return Create(regarding, type, reason, action, bounded, &s);
+  if (!create && kube::IsNotFound(result)) {
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      w.event_name = NewEventName(regarding.name);
+    }
+    w.count = 1;
+    result = Create(regarding, type, reason, action, bounded, w);
+    recreated = true;
   }
-  return p;
+
+  l.lock();
+  // The series may have been dropped (LRU) while the request ran: nothing to update.
+  auto again = series_.find(key);
+  if (again == series_.end()) return result;
+  Series& done = again->second;
+  done.in_flight = false;
+  if (recreated) {
+    // Occurrences counted meanwhile stay counted on top of the new Event's one.
+    done.count = 1 + (done.count - counted_before);
+    done.event_name.clear();
+  }
+  if (result.ok()) {
+    done.event_name = w.event_name;
+    done.written = w.count;
+    done.last_patch = clock_.SteadyNow();
+  }
+  return result;
 }
 
-Status EventRecorderImpl::Create(const ObjectReference& regarding, EventType type,
-                                 const std::string& reason, const std::string& action,
-                                 const std::string& note, Series* s) {
+std::string EventRecorderImpl::NewEventName(const std::string& object_name) {
   // Names like client-go's: <object>.<hex timestamp + sequence>, unique per recorder.
   char suffix[40];
   std::snprintf(suffix, sizeof suffix, ".%llx%04llx",
                 static_cast<unsigned long long>(clock_.Now().time_since_epoch().count()),
                 static_cast<unsigned long long>(++name_seq_ & 0xffff));
-  std::string name = regarding.name + suffix;
+  return object_name + suffix;
+}
+
+Status EventRecorderImpl::Create(const ObjectReference& regarding, EventType type,
+                                 const std::string& reason, const std::string& action,
+                                 const std::string& note, const Write& w) {
   json regarding_json = {
       {"apiVersion", regarding.api_version}, {"kind", regarding.kind}, {"name", regarding.name}};
   if (!regarding.ns.empty()) regarding_json["namespace"] = regarding.ns;
@@ -113,8 +148,8 @@ Status EventRecorderImpl::Create(const ObjectReference& regarding, EventType typ
   json event = {
       {"apiVersion", kube::resources::Events().ApiVersion()},
       {"kind", "Event"},
-      {"metadata", {{"name", name}, {"namespace", s->ns}}},
-      {"eventTime", FormatRfc3339Micro(s->last_seen_wall)},
+      {"metadata", {{"name", w.event_name}, {"namespace", w.ns}}},
+      {"eventTime", FormatRfc3339Micro(w.last_seen_wall)},
       {"reportingController", options_.controller},
       {"reportingInstance", options_.instance.empty() ? options_.controller : options_.instance},
       {"action", action.empty() ? reason : action},
@@ -122,36 +157,37 @@ Status EventRecorderImpl::Create(const ObjectReference& regarding, EventType typ
       {"regarding", regarding_json},
       {"note", note},
       {"type", type == EventType::kWarning ? "Warning" : "Normal"}};
-  if (s->count > 1) {
-    event["series"] = {{"count", s->count},
-                       {"lastObservedTime", FormatRfc3339Micro(s->last_seen_wall)}};
+  if (w.count > 1) {
+    event["series"] = {{"count", w.count},
+                       {"lastObservedTime", FormatRfc3339Micro(w.last_seen_wall)}};
   }
-  auto created = client_.Create(kube::resources::Events(), s->ns, event, {});
+  auto created = client_.Create(kube::resources::Events(), w.ns, event, {});
   if (!created.ok()) return created.status().WithContext("recording event " + reason);
-  s->event_name = name;
-  s->written = s->count;
-  s->last_patch = clock_.SteadyNow();
   return OkStatus();
 }
 
-Status EventRecorderImpl::Patch(Series* s) {
+Status EventRecorderImpl::Patch(const Write& w) {
   json patch = {
-      {"series",
-       {{"count", s->count}, {"lastObservedTime", FormatRfc3339Micro(s->last_seen_wall)}}}};
-  auto r = client_.MergePatch(kube::resources::Events(), s->ns, s->event_name, patch, {});
-  if (!r.ok()) return r.status();
-  s->written = s->count;
-  s->last_patch = clock_.SteadyNow();
-  return OkStatus();
+      {"series", {{"count", w.count}, {"lastObservedTime", FormatRfc3339Micro(w.last_seen_wall)}}}};
+  auto r = client_.MergePatch(kube::resources::Events(), w.ns, w.event_name, patch, {});
+  return r.status();
 }
 
 Status EventRecorderImpl::Flush() {
   std::lock_guard<std::mutex> l(mu_);
   Status first;
+  // At shutdown, after the workers stopped: holding the lock across the patches is fine.
   for (auto& [key, s] : series_) {
-    if (s.event_name.empty() || s.written == s.count) continue;
-    Status p = Patch(&s);
-    if (!p.ok() && first.ok()) first = p;
+    if (s.event_name.empty() || s.written == s.count || s.in_flight) continue;
+    Status p = Patch(Snapshot(s));
+    if (!p.ok() && first.ok()) {
+      first = p;
+      continue;
+    }
+    if (p.ok()) {
+      s.written = s.count;
+      s.last_patch = clock_.SteadyNow();
+    }
   }
   return first;
 }

@@ -43,19 +43,32 @@ class EventRecorderImpl final : public EventRecorder {
     std::string event_name;  // empty until created
     int64_t count = 0;       // occurrences so far
     int64_t written = 0;     // count last written to the API
+    bool in_flight = false;  // a create or patch of this series is under way
     std::chrono::steady_clock::time_point last_seen;
     std::chrono::steady_clock::time_point last_patch;
     TimePoint last_seen_wall;
     std::list<std::string>::iterator lru;
   };
+  // What one create or patch writes: a copy taken under the lock, so that the request runs
+  // without it.
+  struct Write {
+    std::string ns;
+    std::string event_name;  // the new name for a create
+    int64_t count = 0;
+    TimePoint last_seen_wall;
+  };
+  Write Snapshot(const Series& s) const { return {s.ns, s.event_name, s.count, s.last_seen_wall}; }
+  std::string NewEventName(const std::string& object_name);  // mu_ held
   Status Create(const ObjectReference& regarding, EventType type, const std::string& reason,
-                const std::string& action, const std::string& note, Series* s);
-  Status Patch(Series* s);
+                const std::string& action, const std::string& note, const Write& w);
+  Status Patch(const Write& w);
 
   kube::Client& client_;
   const Clock& clock_;
   const EventRecorderOptions options_;
-  std::mutex mu_;  // held across API calls: keeps one series' writes in order
+  // Guards the series, never held across an API call: one series' writes stay in order
+  // (Series::in_flight), and different objects' Events are written in parallel.
+  std::mutex mu_;
   std::map<std::string, Series> series_;
   std::list<std::string> lru_;  // most recent first
   uint64_t name_seq_ = 0;

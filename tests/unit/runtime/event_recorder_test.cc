@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <thread>
+
 #include "kube/resource.h"
 #include "runtime/event_recorder_impl.h"
 #include "unit/runtime/fake_client.h"
@@ -30,6 +33,78 @@ TEST(EventRecorderTest, FirstOccurrenceCreatesAnEventsV1Event) {
   ASSERT_TRUE(r.Record(Md(), EventType::kWarning, "SkewExceeded", "Analyze", "amount: 0.31").ok());
   ASSERT_EQ(api.Count(kube::resources::Events()), 1u);
   ASSERT_EQ(api.creates, 1);
+}
+
+// Each create waits until `parallel` creates are in flight at once (or a deadline).
+class RendezvousClient : public FakeClient {
+ public:
+  explicit RendezvousClient(int parallel) : parallel_(parallel) {}
+  StatusOr<nlohmann::json> Create(const kube::ResourceType& t, std::string_view ns,
+                                  const nlohmann::json& object,
+                                  const kube::WriteOptions& o) override {
+    {
+      std::unique_lock<std::mutex> l(mu_);
+      ++in_flight_;
+      max_in_flight = std::max(max_in_flight, in_flight_);
+      cv_.notify_all();
+      cv_.wait_for(l, 5s, [&] { return in_flight_ >= parallel_ || released_; });
+    }
+    auto r = FakeClient::Create(t, ns, object, o);
+    std::lock_guard<std::mutex> l(mu_);
+    --in_flight_;
+    return r;
+  }
+  void Release() {
+    std::lock_guard<std::mutex> l(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+  int in_flight() {
+    std::lock_guard<std::mutex> l(mu_);
+    return in_flight_;
+  }
+  int max_in_flight = 0;
+
+ private:
+  const int parallel_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int in_flight_ = 0;
+  bool released_ = false;
+};
+
+TEST(EventRecorderTest, EventsOfDifferentObjectsAreWrittenInParallel) {
+  FakeClock clock;
+  RendezvousClient api(2);
+  EventRecorderImpl r(api, clock, Options());
+  ObjectReference other = Md();
+  other.name = "churn";
+  // Before, the recorder held its lock across the request: the second create waited for
+  // the first one, which waited (5 s) for a second one in flight.
+  auto start = std::chrono::steady_clock::now();
+  std::thread t([&] { EXPECT_TRUE(r.Record(other, EventType::kNormal, "A", "B", "c").ok()); });
+  EXPECT_TRUE(r.Record(Md(), EventType::kNormal, "A", "B", "c").ok());
+  t.join();
+  EXPECT_EQ(api.max_in_flight, 2);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
+  EXPECT_EQ(api.Count(kube::resources::Events()), 2u);
+}
+
+TEST(EventRecorderTest, ARepeatWhileTheCreateIsInFlightIsCountedNotCreatedTwice) {
+  FakeClock clock;
+  RendezvousClient api(2);  // holds the create until Release()
+  EventRecorderImpl r(api, clock, Options());
+  std::thread t([&] { EXPECT_TRUE(r.Record(Md(), EventType::kNormal, "A", "B", "c").ok()); });
+  while (api.in_flight() == 0) std::this_thread::sleep_for(1ms);
+  EXPECT_TRUE(r.Record(Md(), EventType::kNormal, "A", "B", "c").ok());
+  api.Release();
+  t.join();
+  EXPECT_EQ(api.max_in_flight, 1);
+  EXPECT_EQ(api.Count(kube::resources::Events()), 1u);
+  // The repeat is written by Flush as the series count.
+  clock.Advance(10s);
+  ASSERT_TRUE(r.Flush().ok());
+  EXPECT_EQ(api.OnlyObject(kube::resources::Events())["series"]["count"], 2);
 }
 
 TEST(EventRecorderTest, RepeatsBecomeASeriesNotNewEvents) {
