@@ -122,6 +122,32 @@ void RenderSeries(const std::string& name, const std::vector<std::string>& label
   *out += name + "_count" + LabelSet(labels, values) + " " + std::to_string(s.count) + "\n";
 }
 
+namespace {
+
+class CollectorFamily final : public FamilyBase {
+ public:
+  CollectorFamily(MetricType type, std::vector<std::string> labels,
+                  std::function<std::vector<CollectedSample>()> collect)
+      : type_(type), labels_(std::move(labels)), collect_(std::move(collect)) {}
+
+  // FamilyBase
+  MetricType type() const override { return type_; }
+  void Render(const std::string& name, std::string* out) const override {
+    for (const CollectedSample& s : collect_()) {
+      if (s.label_values.size() != labels_.size()) DieLabelArity(labels_, s.label_values.size());
+      *out += name + LabelSet(labels_, s.label_values) + " " + FormatMetricValue(s.value) + "\n";
+    }
+  }
+  const std::vector<std::string>& label_names() const override { return labels_; }
+
+ private:
+  const MetricType type_;
+  const std::vector<std::string> labels_;
+  const std::function<std::vector<CollectedSample>()> collect_;
+};
+
+}  // namespace
+
 void DieLabelArity(const std::vector<std::string>& names, size_t got) {
   // Label arity is fixed in code; a mismatch is a programming error, not input to handle.
   std::cerr << "skewgate: metric used with " << got << " label values but declared " << names.size()
@@ -185,6 +211,31 @@ StatusOr<Family<Histogram>*> MetricsRegistry::AddHistogram(const std::string& na
                                                            size_t max_series) {
   if (bounds.empty()) return InvalidArgumentError("histogram " + name + " needs bucket bounds");
   return Add<Histogram>(name, help, std::move(labels), max_series, std::move(bounds));
+}
+
+Status MetricsRegistry::AddCollector(const std::string& name, const std::string& help,
+                                     MetricType type, std::vector<std::string> labels,
+                                     std::function<std::vector<CollectedSample>()> collect) {
+  if (!IsValidMetricName(name)) {
+    return InvalidArgumentError("metric name '" + name +
+                                "' is not a valid Prometheus name ([a-zA-Z_:][a-zA-Z0-9_:]*)");
+  }
+  for (auto& l : labels) {
+    if (!IsValidLabelName(l) || l == "le") {
+      return InvalidArgumentError("metric " + name + ": label name '" + l + "' is not allowed");
+    }
+  }
+  if (type == MetricType::kHistogram) {
+    return InvalidArgumentError("metric " + name + ": a collector is a counter or a gauge");
+  }
+  if (!collect) return InvalidArgumentError("metric " + name + ": no collect function");
+  std::lock_guard<std::mutex> l(mu_);
+  if (families_.count(name)) {
+    return InvalidArgumentError("metric " + name + " is already registered");
+  }
+  families_[name] = Entry{help, std::make_unique<internal::CollectorFamily>(type, std::move(labels),
+                                                                            std::move(collect))};
+  return OkStatus();
 }
 
 void MetricsRegistry::OnScrape(std::function<void()> fn) {

@@ -147,6 +147,12 @@ T* Family<T>::WithLabels(const std::vector<std::string>& values) {
   return ins.first->second.get();
 }
 
+// One sample of a collected family (MetricsRegistry::AddCollector).
+struct CollectedSample {
+  std::vector<std::string> label_values;  // one per label name, in order
+  double value = 0;
+};
+
 // Owns all metric families of a process. Thread-safe.
 class MetricsRegistry {
  public:
@@ -165,6 +171,17 @@ class MetricsRegistry {
                                             std::vector<double> bounds,
                                             std::vector<std::string> labels = {},
                                             size_t max_series = kDefaultMaxSeries);
+
+  // A family whose samples `collect` produces at every Render(): for values that live in
+  // another component and come and go with the objects they describe (a deleted object's
+  // series simply stop being reported, with nothing to unregister). `type` is kCounter or
+  // kGauge. `collect` runs with the registry's lock held: it must be quick and must not
+  // call back into the registry. A sample with the wrong number of label values is a
+  // programming error and aborts. Errors as for AddCounter (same name and labels again:
+  // InvalidArgument, since two functions cannot share one family).
+  Status AddCollector(const std::string& name, const std::string& help, MetricType type,
+                      std::vector<std::string> labels,
+                      std::function<std::vector<CollectedSample>()> collect);
 
   // Runs `fn` at the start of every Render(), to copy values that another component
   // counts itself (a ListWatcher's relists) into series. `fn` must outlive the registry's

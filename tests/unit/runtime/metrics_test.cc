@@ -27,6 +27,32 @@ TEST(MetricsTest, RendersCountersAndGaugesWithHelpAndType) {
             "skewgate_things_total{kind=\"b\"} 2\n");
 }
 
+TEST(MetricsTest, CollectorsRenderWhatTheirFunctionReturnsAtEachScrape) {
+  MetricsRegistry r;
+  std::vector<CollectedSample> now = {{{"ml", "a"}, 1}, {{"ml", "b"}, 0.5}};
+  ASSERT_TRUE(
+      r.AddCollector("skewgate_weight", "Weight.", MetricType::kGauge, {"namespace", "name"}, [&] {
+         return now;
+       }).ok());
+  EXPECT_EQ(r.Render(),
+            "# HELP skewgate_weight Weight.\n"
+            "# TYPE skewgate_weight gauge\n"
+            "skewgate_weight{namespace=\"ml\",name=\"a\"} 1\n"
+            "skewgate_weight{namespace=\"ml\",name=\"b\"} 0.5\n");
+  now.pop_back();  // the object is gone: so is its series, with nothing to unregister
+  EXPECT_EQ(r.Render().find("name=\"b\""), std::string::npos) << r.Render();
+  // Names are checked as for other families; a collector cannot share a name.
+  EXPECT_FALSE(r.AddCollector("skewgate_weight", "", MetricType::kGauge, {"namespace", "name"}, [] {
+                  return std::vector<CollectedSample>{};
+                }).ok());
+  EXPECT_FALSE(r.AddCollector("bad-name", "", MetricType::kGauge, {}, [] {
+                  return std::vector<CollectedSample>{};
+                }).ok());
+  EXPECT_FALSE(r.AddCollector("skewgate_h", "", MetricType::kHistogram, {}, [] {
+                  return std::vector<CollectedSample>{};
+                }).ok());
+}
+
 TEST(MetricsTest, HistogramBucketsAreCumulativeWithInfSumCount) {
   MetricsRegistry r;
   auto h = r.AddHistogram("lat_seconds", "Latency.", {0.1, 1}, {"op"});
