@@ -169,15 +169,29 @@ int RunControllerMain(const std::vector<std::string>& args) {
   runtime::InformerOptions md_opts;
   runtime::InformerOptions owned;
   owned.label_selector = kLabelModelDeployment;  // "exists": only what skewgate labelled
+  // Cache only what the reconciler reads (KeepOnly also keeps name, namespace, uid, labels,
+  // ownerReferences...): whole ReplicaSets carry the pod template, and there are one to
+  // three of every kind per ModelDeployment.
   runtime::InformerOptions pod_opts = owned;
-  // Pods are many and large; the reconciler reads only labels and init container states.
   pod_opts.projection = runtime::KeepOnly({"/status/initContainerStatuses"});
+  runtime::InformerOptions rs_opts = owned;
+  rs_opts.projection = runtime::KeepOnly({"/spec/replicas", "/status/readyReplicas"});
+  runtime::InformerOptions svc_opts = owned;
+  svc_opts.projection = runtime::KeepOnly({"/spec/selector", "/spec/ports"});
+  runtime::InformerOptions cm_opts = owned;
+  cm_opts.projection = runtime::KeepOnly({"/data"});
   runtime::Informer& mds = manager.AddInformer(kube::resources::ModelDeployments(), ns, md_opts);
   mds.store_impl().AddHandler(rollout_metrics.Handler());
-  runtime::Informer& rss = manager.AddInformer(kube::resources::ReplicaSets(), ns, owned);
+  mds.store_impl().AddHandler(rollout_metrics.Handler());
+  runtime::Informer& rss = manager.AddInformer(kube::resources::ReplicaSets(), ns, rs_opts);
   runtime::Informer& pods = manager.AddInformer(kube::resources::Pods(), ns, pod_opts);
-  runtime::Informer& svcs = manager.AddInformer(kube::resources::Services(), ns, owned);
-  runtime::Informer& cms = manager.AddInformer(kube::resources::ConfigMaps(), ns, owned);
+  runtime::Informer& svcs = manager.AddInformer(kube::resources::Services(), ns, svc_opts);
+  runtime::Informer& cms = manager.AddInformer(kube::resources::ConfigMaps(), ns, cm_opts);
+  // The reconciler lists a ModelDeployment's objects by label: an index, not a scan of
+  // every object in the namespace.
+  for (runtime::Informer* i : {&rss, &pods, &svcs, &cms}) {
+    i->store_impl().IndexByLabel(kLabelModelDeployment);
+  }
 
   runtime::EventRecorderOptions eo;
   eo.controller = "skewgate.io/controller";
