@@ -182,7 +182,6 @@ int RunControllerMain(const std::vector<std::string>& args) {
   cm_opts.projection = runtime::KeepOnly({"/data"});
   runtime::Informer& mds = manager.AddInformer(kube::resources::ModelDeployments(), ns, md_opts);
   mds.store_impl().AddHandler(rollout_metrics.Handler());
-  mds.store_impl().AddHandler(rollout_metrics.Handler());
   runtime::Informer& rss = manager.AddInformer(kube::resources::ReplicaSets(), ns, rs_opts);
   runtime::Informer& pods = manager.AddInformer(kube::resources::Pods(), ns, pod_opts);
   runtime::Informer& svcs = manager.AddInformer(kube::resources::Services(), ns, svc_opts);
