@@ -383,6 +383,72 @@ TEST_F(ControllerClusterTest, UndoReturnsToAnEarlierRevisionAndHistoryIsBounded)
   EXPECT_EQ(Sizes("hist")[revs[2]], 1);
 }
 
+TEST_F(ControllerClusterTest, PluginUndoRestoresTheExactEarlierRevision) {
+  StartController();
+  // v1 and v2 differ in model digest, image and baseline: all three must come back.
+  json cm1 = testing::BaselineConfigMapJson(ns, "exact");
+  json cm2 = cm1;
+  cm2["metadata"]["name"] = "exact-baseline-v2";
+  cm2["data"]["baseline.json"] = cm1["data"]["baseline.json"].get<std::string>() + "\n";
+  Apply(cm1);
+  Apply(cm2);
+  json v1 = testing::ModelDeploymentJson(ns, "exact", 1, 'a');
+  v1["spec"]["sidecar"] = {{"featureNames", {"amount", "country"}}};
+  json v2 = testing::ModelDeploymentJson(ns, "exact", 1, 'b');
+  v2["spec"]["template"]["spec"]["containers"][0]["image"] = "registry.example.com/fraud:8";
+  v2["spec"]["baseline"]["configMapRef"]["name"] = "exact-baseline-v2";
+  auto healthy_on = [&](const std::string& not_rev, std::string* rev) {
+    return WaitStatus(
+        "exact",
+        [&](const json& s) {
+          *rev = s.value("stableRevision", "");
+          return s.value("phase", "") == "Healthy" && !rev->empty() && *rev != not_rev &&
+                 s.value("observedGeneration", 0) == Md("exact")["metadata"]["generation"];
+        },
+        90s, "Healthy on a new revision");
+  };
+  Apply(v1);
+  std::string rev1, rev2, back;
+  ASSERT_TRUE(healthy_on("", &rev1));
+  const json record1 = Status("exact")["history"][0];
+  const std::string rs1_uid = GetJson({"rs", "exact-" + rev1, "-n", ns})["metadata"]["uid"];
+  Apply(v2);
+  ASSERT_TRUE(healthy_on(rev1, &rev2));
+  json s2 = Status("exact");
+  ASSERT_NE(s2["baselineDigest"], record1["baselineDigest"]);
+  ASSERT_NE(s2["history"][0]["image"], record1["image"]);
+
+  // `undo --to-revision 1` (the oldest in `history`) through the real plugin binary.
+  CommandResult undo =
+      RunCommand({skewgate::testing::BinPath("kubectl-skewgate"), "undo", "exact", "--to-revision",
+                  "1", "--kubeconfig", skewgate::testing::KubeconfigPath(), "-n", ns});
+  ASSERT_EQ(undo.exit_code, 0) << undo.out << undo.err;
+  EXPECT_NE(undo.out.find("spec set back to revision " + rev1 +
+                          " (spec.model, spec.baseline, spec.template, spec.sidecar)"),
+            std::string::npos)
+      << undo.out;
+  ASSERT_TRUE(healthy_on(rev2, &back));
+  EXPECT_EQ(back, rev1) << "the same content hash: the exact revision, not a look-alike";
+  json s = Status("exact");
+  EXPECT_EQ(s["baselineDigest"], record1["baselineDigest"]);
+  const json& now = s["history"][0];
+  EXPECT_EQ(now["revision"], rev1);
+  EXPECT_EQ(now["modelDigest"], record1["modelDigest"]);
+  EXPECT_EQ(now["image"], record1["image"]);
+  EXPECT_EQ(now["baselineDigest"], record1["baselineDigest"]);
+  json spec = Md("exact")["spec"];
+  EXPECT_EQ(spec["model"], v1["spec"]["model"]);
+  EXPECT_EQ(spec["baseline"]["configMapRef"]["name"], "exact-baseline");
+  EXPECT_EQ(spec["sidecar"]["featureNames"], json({"amount", "country"}));
+  EXPECT_EQ(spec["template"]["spec"]["containers"][0]["image"],
+            v1["spec"]["template"]["spec"]["containers"][0]["image"]);
+  // v1's own ReplicaSet serves again (scaled back up), not a new one.
+  EXPECT_EQ(GetJson({"rs", "exact-" + rev1, "-n", ns})["metadata"]["uid"], rs1_uid);
+  EXPECT_TRUE(
+      PollUntil([&] { return Sizes("exact")[rev1] == 1 && Sizes("exact")[rev2] == 0; }, 30s))
+      << ::testing::PrintToString(Sizes("exact"));
+}
+
 TEST_F(ControllerClusterTest, DeletingTheModelDeploymentRemovesEverythingItOwned) {
   StartController();
   DeployV1("gone", 2);
