@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/version.h"
 #include "controller/labels.h"
+#include "controller/observe.h"
 #include "controller/reconciler.h"
 #include "controller/rollout_metrics.h"
 #include "controller/sidecar_analysis_source.h"
@@ -97,7 +98,9 @@ int RunControllerMain(const std::vector<std::string>& args) {
   f.String("leader-election-id", "skewgate-controller", "name of the Lease");
   f.String("metrics-address", ":8080", "host:port for /metrics, /healthz, /readyz; \"\" disables");
   f.String("image", kDefaultImage, "image of the fetch init container and of the sidecar");
-  f.String("workers", "2", "concurrent reconciles");
+  // A reconcile mostly waits on API requests: more in flight drain a burst of new
+  // ModelDeployments sooner wherever the API server has cores to spare (docs/performance.md).
+  f.String("workers", "8", "concurrent reconciles");
   f.String("resync-period", "5m", "reconcile every ModelDeployment at least this often");
   f.String("log-level", "info", "debug, info, warn or error");
   f.String("analysis", "sidecar",
@@ -173,7 +176,7 @@ int RunControllerMain(const std::vector<std::string>& args) {
   // ownerReferences...): whole ReplicaSets carry the pod template, and there are one to
   // three of every kind per ModelDeployment.
   runtime::InformerOptions pod_opts = owned;
-  pod_opts.projection = runtime::KeepOnly({"/status/initContainerStatuses"});
+  pod_opts.projection = CompactPod;
   runtime::InformerOptions rs_opts = owned;
   rs_opts.projection = runtime::KeepOnly({"/spec/replicas", "/status/readyReplicas"});
   runtime::InformerOptions svc_opts = owned;

@@ -53,6 +53,42 @@ std::optional<std::string> FetchFailure(const json& pod) {
 
 }  // namespace
 
+json CompactPod(json&& pod) {
+  json out = json::object();
+  if (!pod.is_object()) return out;
+  if (auto m = pod.find("metadata"); m != pod.end() && m->is_object()) {
+    for (const char* key : {"name", "namespace", "resourceVersion"}) {
+      if (auto v = m->find(key); v != m->end()) out["metadata"][key] = std::move(*v);
+    }
+    if (auto l = m->find("labels"); l != m->end() && l->is_object()) {
+      for (const char* key : {kLabelModelDeployment, kLabelRevision}) {
+        if (auto v = l->find(key); v != l->end()) out["metadata"]["labels"][key] = std::move(*v);
+      }
+    }
+  }
+  auto st = pod.find("status");
+  if (st == pod.end() || !st->is_object()) return out;
+  auto inits = st->find("initContainerStatuses");
+  if (inits == st->end() || !inits->is_array()) return out;
+  for (json& c : *inits) {
+    if (!c.is_object() || c.value("name", "") != kFetchContainer) continue;
+    json kept = {{"name", kFetchContainer}};
+    for (const char* which : {"state", "lastState"}) {
+      const json* t = c.contains(which) && c[which].is_object() && c[which].contains("terminated")
+                          ? &c[which]["terminated"]
+                          : nullptr;
+      if (t == nullptr || !t->is_object() || t->value("exitCode", int64_t{0}) == 0) continue;
+      json term = json::object();
+      for (const char* key : {"exitCode", "message", "reason"}) {
+        if (t->contains(key)) term[key] = (*t)[key];
+      }
+      kept[which] = {{"terminated", std::move(term)}};
+    }
+    if (kept.size() > 1) out["status"]["initContainerStatuses"].push_back(std::move(kept));
+  }
+  return out;
+}
+
 bool ControlledBy(const json& object, const api::ModelDeployment& md) {
   auto m = object.find("metadata");
   if (m == object.end() || !m->is_object()) return false;

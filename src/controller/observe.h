@@ -32,6 +32,12 @@ std::optional<rollout::Problem> FailingFetch(const api::ModelDeployment& md,
                                              const std::string& revision,
                                              const std::vector<runtime::ObjectPtr>& pods);
 
+// What the pod cache keeps of a pod (the informer's projection): name, namespace,
+// resourceVersion, the ModelDeployment and revision labels, and the fetch init container's
+// non-zero terminations (FailingFetch reads nothing else). A healthy pod shrinks to its
+// identity: there is one per replica, and a 10,000-pod cluster should not cost 65 MB.
+nlohmann::json CompactPod(nlohmann::json&& pod);
+
 struct BaselineCheck {
   std::string digest;                       // "sha256:<hex>" of the key's bytes
   std::optional<rollout::Problem> problem;  // BaselineNotFound / BaselineInvalid

@@ -60,6 +60,38 @@ TEST(ObserveTest, AFailedFetchOfTheNewestRevisionIsAModelDigestProblem) {
       << p->message;
 }
 
+TEST(ObserveTest, CompactPodKeepsIdentityLabelsAndFetchFailuresOnly) {
+  api::ModelDeployment md = testing::Md("ml", "fraud");
+  json failed =
+      Pod("bbb", {{{"name", "other-init"}, {"state", {{"terminated", {{"exitCode", 3}}}}}},
+                  {{"name", kFetchContainer},
+                   {"image", "skewgate:0.1.0"},
+                   {"state", {{"waiting", {{"reason", "CrashLoopBackOff"}}}}},
+                   {"lastState",
+                    {{"terminated",
+                      {{"exitCode", 1},
+                       {"finishedAt", "2026-11-27T03:00:00Z"},
+                       {"message", "digest mismatch: expected sha256:aa"}}}}}}});
+  failed["metadata"]["resourceVersion"] = "7";
+  failed["metadata"]["uid"] = "pod-uid";
+  failed["metadata"]["labels"]["pod-template-hash"] = "abc";
+  failed["spec"] = {{"containers", json::array({{{"name", "server"}}})}};
+  json compact = CompactPod(json(failed));
+  EXPECT_EQ(compact, json::parse(R"({"metadata": {"name": "fraud-bbb-x1", "namespace": "ml",
+                "resourceVersion": "7", "labels": {"skewgate.io/modeldeployment": "fraud",
+                "skewgate.io/revision": "bbb"}},
+              "status": {"initContainerStatuses": [{"name": "skewgate-fetch",
+                "lastState": {"terminated": {"exitCode": 1,
+                  "message": "digest mismatch: expected sha256:aa"}}}]}})"));
+  // The same verdict from the compact pod as from the whole one.
+  EXPECT_EQ(FailingFetch(md, "bbb", {Ptr(compact)})->message,
+            FailingFetch(md, "bbb", {Ptr(failed)})->message);
+  json healthy =
+      Pod("aaa", {{{"name", kFetchContainer}, {"state", {{"terminated", {{"exitCode", 0}}}}}}});
+  EXPECT_FALSE(CompactPod(json(healthy)).contains("status"));
+  EXPECT_EQ(CompactPod(json("not an object")), json::object());
+}
+
 TEST(ObserveTest, BaselineProblemsNameTheConfigMapAndKey) {
   api::ModelDeployment md = testing::Md("ml", "fraud");
   BaselineCheck missing = CheckBaseline(md, nullptr);
