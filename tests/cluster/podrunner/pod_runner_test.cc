@@ -46,6 +46,27 @@ TEST(RewriteForPodTest, GivesThePodItsOwnAddressAndFolders) {
             R"("baselinePath":"/tmp/p/b/baseline.json","x":"/etc/skewgatex"})");
 }
 
+TEST(RewriteServiceUrlsTest, RewritesClusterServiceUrlsOnly) {
+  std::vector<std::string> asked;
+  auto resolve = [&](const std::string& ns, const std::string& name, int port) {
+    asked.push_back(ns + "/" + name + ":" + std::to_string(port));
+    return name == "gone" ? std::string() : "127.0.0.1:4" + std::to_string(port);
+  };
+  EXPECT_EQ(RewriteServiceUrls(
+                R"({"mirror":{"url":"http://fraud-canary.ml.svc:8080","percent":20}})", resolve),
+            R"({"mirror":{"url":"http://127.0.0.1:48080","percent":20}})");
+  EXPECT_EQ(
+      RewriteServiceUrls("a http://s.n.svc.cluster.local:81/x b http://s2.n2.svc:82", resolve),
+      "a http://127.0.0.1:481/x b http://127.0.0.1:482");
+  // Not a Service URL, or one the resolver does not know: unchanged.
+  for (std::string same : {"http://example.com:80", "http://s.n.svc", "http://s.svc:80",
+                           "http://Upper.n.svc:80", "http://gone.n.svc:80", "http://s.n.svcx:80"}) {
+    EXPECT_EQ(RewriteServiceUrls(same, resolve), same);
+  }
+  EXPECT_EQ(asked,
+            (std::vector<std::string>{"ml/fraud-canary:8080", "n/s:81", "n2/s2:82", "n/gone:80"}));
+}
+
 class PodRunnerClusterTest : public ClusterTest {};
 
 std::string Str(const json& j, const char* key) {

@@ -154,33 +154,17 @@ Status PodRunner::Start(const json& pod, Running& r) {
     volume_dirs[name] = r.dir + "/vol-" + name;
     fs::create_directories(volume_dirs[name]);
   }
-  std::map<std::string, std::string> all_mounts;  // every container's view, for file contents
+  r.volumes = pod["spec"].value("volumes", json::array());
+  r.volume_dirs = volume_dirs;
   for (const char* kind : {"initContainers", "containers"}) {
     for (const auto& c : pod["spec"].value(kind, json::array())) {
       for (const auto& vm : c.value("volumeMounts", json::array())) {
-        all_mounts[Str(vm, "mountPath")] = volume_dirs[Str(vm, "name")];
+        r.all_mounts[Str(vm, "mountPath")] = volume_dirs[Str(vm, "name")];
       }
     }
   }
-  for (const auto& v : pod["spec"].value("volumes", json::array())) {
-    std::string name = Str(v, "name");
-    std::string dir = volume_dirs[name];
-    if (v.contains("configMap")) {
-      std::string cm_name = Str(v["configMap"], "name");
-      auto cm = client_.Get(kube::resources::ConfigMaps(), r.ns, cm_name);
-      if (!cm.ok()) return cm.status().WithContext("volume " + name);
-      const json data = (*cm).value("data", json::object());  // items() must not outlive it
-      for (const auto& [key, value] : data.items()) {
-        if (!value.is_string()) continue;
-        std::string file = key;
-        for (const auto& item : v["configMap"].value("items", json::array())) {
-          if (Str(item, "key") == key) file = item.value("path", key);
-        }
-        std::ofstream(dir + "/" + file)
-            << RewriteForPod(value.get<std::string>(), all_mounts, r.ip);
-      }
-    }
-  }
+  ConfigMapCache cache;
+  SG_RETURN_IF_ERROR(WriteConfigMapVolumes(r, cache));
   auto mounts_of = [&](const json& c) {
     std::map<std::string, std::string> m;
     for (const auto& vm : c.value("volumeMounts", json::array())) {
@@ -228,6 +212,41 @@ Status PodRunner::Start(const json& pod, Running& r) {
       const auto& g = c["readinessProbe"]["httpGet"];
       r.readiness_path = g.value("path", "/");
       r.readiness_port = g["port"].is_number() ? g["port"].get<int>() : 0;
+    }
+  }
+  return OkStatus();
+}
+
+Status PodRunner::WriteConfigMapVolumes(Running& r, ConfigMapCache& cache) {
+  for (const auto& v : r.volumes) {
+    if (!v.contains("configMap")) continue;
+    std::string name = Str(v, "name");
+    std::string cm_name = Str(v["configMap"], "name");
+    auto key = std::make_pair(r.ns, cm_name);
+    if (cache.count(key) == 0) {
+      auto cm = client_.Get(kube::resources::ConfigMaps(), r.ns, cm_name);
+      if (!cm.ok()) return cm.status().WithContext("volume " + name);
+      cache[key] = (*cm).value("data", json::object());
+    }
+    const json& data = cache[key];
+    for (const auto& [k, value] : data.items()) {
+      if (!value.is_string()) continue;
+      std::string file = k;
+      for (const auto& item : v["configMap"].value("items", json::array())) {
+        if (Str(item, "key") == k) file = item.value("path", k);
+      }
+      std::string text =
+          RewriteServiceUrls(RewriteForPod(value.get<std::string>(), r.all_mounts, r.ip),
+                             [&](const std::string& ns, const std::string& svc, int port) {
+                               return services_.Address(ns, svc, port);
+                             });
+      std::string path = r.volume_dirs[name] + "/" + file;
+      std::ifstream in(path);
+      std::string have((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (in && have == text) continue;
+      // Atomically, as the kubelet swaps its ..data symlink: a reader never sees half a file.
+      std::ofstream(path + ".tmp") << text;
+      fs::rename(path + ".tmp", path);
     }
   }
   return OkStatus();
@@ -331,6 +350,17 @@ Status PodRunner::SyncOnce() {
       it = pods_.emplace(uid, std::move(r)).first;
     }
     UpdateReadiness(it->second);
+  }
+  if (std::chrono::steady_clock::now() >= next_volume_refresh_) {
+    next_volume_refresh_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    ConfigMapCache cache;  // one read of each ConfigMap per round, however many pods mount it
+    for (auto& [uid, r] : pods_) {
+      if (r.failed) continue;
+      if (Status s = WriteConfigMapVolumes(r, cache); !s.ok()) {
+        SG_LOG(Warn, r.ns + "/" + r.name).Msg("volume refresh failed").Field("error", s.message());
+      }
+    }
+    services_.Refresh(client_);
   }
   return OkStatus();
 }

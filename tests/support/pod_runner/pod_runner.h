@@ -7,6 +7,10 @@
 // Pod readiness follows the processes: the runner patches the pod's Ready condition from
 // the sidecar's readiness probe, and marks a pod whose init container failed (a model
 // digest mismatch) as never Ready. When a pod goes away its processes are stopped.
+// As a kubelet does, it keeps ConfigMap volumes up to date (every second here, atomically
+// by rename), so a sidecar sees the controller switch mirroring on for the shadow step; a
+// Service URL in them (`http://name.ns.svc:port`) is rewritten to a local proxy over the
+// Service's Ready pods (service_proxy.h), which stands in for cluster DNS and kube-proxy.
 //
 //   PodRunner runner(client, {.namespace_ = "demo", .bin_dir = "build/bin"});
 //   while (!stop) runner.SyncOnce();   // every 300 ms
@@ -14,12 +18,14 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "kube/client.h"
+#include "pod_runner/service_proxy.h"
 
 namespace skewgate::testing {
 
@@ -62,15 +68,23 @@ class PodRunner {
     std::string failed_container;  // which one, its exit code and last log line
     int failed_exit_code = 0;
     std::string failed_message;
-    int last_ready = -1;  // last Ready value written (-1: none yet)
+    int last_ready = -1;                             // last Ready value written (-1: none yet)
+    nlohmann::json volumes;                          // the pod's spec.volumes
+    std::map<std::string, std::string> volume_dirs;  // volume name → local folder
+    std::map<std::string, std::string> all_mounts;   // mount path → local folder
   };
+  using ConfigMapCache = std::map<std::pair<std::string, std::string>, nlohmann::json>;
   Status Start(const nlohmann::json& pod, Running& r);
+  // Writes the pod's ConfigMap volumes (only files whose content changed, by rename).
+  Status WriteConfigMapVolumes(Running& r, ConfigMapCache& cache);
   void Stop(Running& r);
   void UpdateReadiness(Running& r);
 
   kube::Client& client_;
   PodRunnerOptions options_;
   std::map<std::string, Running> pods_;  // by uid
+  ServiceProxies services_;
+  std::chrono::steady_clock::time_point next_volume_refresh_{};
 };
 
 }  // namespace skewgate::testing
