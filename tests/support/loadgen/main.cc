@@ -1,7 +1,8 @@
 // skewgate-loadgen: replays a CSV data set as KServe V1 predict requests through the pods
 // a Service would send them to (its selector's Ready pods, round robin — the replica ratio
 // the controller sets is then the traffic split). Closed-loop test and demo
-// infrastructure, not shipped.
+// infrastructure, not shipped. With --report it keeps a JSON file of what each pod IP was
+// sent (rewritten every second and at exit), so a test can prove which pods served users.
 //   skewgate-loadgen --kubeconfig K -n demo --service fraud --data train.csv --rate 200 --duration
 //   30s
 #include <boost/asio/io_context.hpp>
@@ -37,7 +38,9 @@ std::string Str(const json& j, const char* key) {
 // One keep-alive connection per pod IP.
 class Poster {
  public:
-  bool Post(const std::string& ip, int port, const std::string& target, const std::string& body) {
+  // "" when the answer was 200, else why not ("connect: …", "HTTP 502", …).
+  std::string Post(const std::string& ip, int port, const std::string& target,
+                   const std::string& body) {
     auto& conn = conns_[ip];
     beast::error_code ec;
     if (!conn || !conn->is_open()) {
@@ -45,7 +48,7 @@ class Poster {
       conn->connect(tcp::endpoint(boost::asio::ip::make_address(ip, ec), port), ec);
       if (ec) {
         conn.reset();
-        return false;
+        return "connect: " + ec.message();
       }
     }
     http::request<http::string_body> req{http::verb::post, target, 11};
@@ -59,9 +62,10 @@ class Poster {
     if (!ec) http::read(*conn, buf, res, ec);
     if (ec) {
       conn.reset();
-      return false;
+      return "exchange: " + ec.message();
     }
-    return res.result() == http::status::ok;
+    if (!res.keep_alive()) conn.reset();
+    return res.result() == http::status::ok ? "" : "HTTP " + std::to_string(res.result_int());
   }
 
  private:
@@ -92,6 +96,7 @@ int main(int argc, char** argv) {
   f.String("rate", "100", "requests per second");
   f.String("duration", "30s", "how long to run");
   f.String("port", "8080", "pod port to send to (the sidecar)");
+  f.String("report", "", "JSON file of requests per pod IP, rewritten every second");
   Status s = f.Parse(std::vector<std::string>(argv + 1, argv + argc));
   if (f.help_requested()) return std::cout << f.Usage(), 0;
   if (!s.ok()) return std::cerr << "error: " << s.message() << "\n", 2;
@@ -159,22 +164,47 @@ int main(int argc, char** argv) {
   auto end = start + *duration;
   auto next_refresh = start;
   uint64_t sent = 0, ok = 0, failed = 0;
+  std::map<std::string, std::pair<uint64_t, uint64_t>> per_pod;  // ip → ok, failed
+  std::map<std::string, uint64_t> why_failed;
+  auto unix_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  int64_t first_request_ms = 0;
+  auto write_report = [&] {
+    if (f.Get("report").empty()) return;
+    json pods = json::object();
+    for (const auto& [ip, n] : per_pod) pods[ip] = {{"ok", n.first}, {"failed", n.second}};
+    json r = {{"sent", sent},           {"ok", ok},
+              {"failed", failed},       {"firstRequestUnixMs", first_request_ms},
+              {"failures", why_failed}, {"pods", pods}};
+    std::string tmp = f.Get("report") + ".tmp";
+    std::ofstream(tmp) << r.dump() << "\n";
+    std::rename(tmp.c_str(), f.Get("report").c_str());
+  };
   size_t row = 0, rr = 0;
   auto interval = std::chrono::nanoseconds(1'000'000'000LL / *rate);
   auto next = start;
   while (!g_stop && std::chrono::steady_clock::now() < end) {
     if (std::chrono::steady_clock::now() >= next_refresh) {
       refresh();
+      write_report();
       next_refresh = std::chrono::steady_clock::now() + std::chrono::seconds(1);
     }
     if (!ips.empty()) {
       const std::string& ip = ips[rr++ % ips.size()];
-      ++sent;
-      (poster.Post(ip, static_cast<int>(*port), target, rows[row++ % rows.size()]) ? ok : failed)++;
+      if (sent++ == 0) first_request_ms = unix_ms();
+      std::string why = poster.Post(ip, static_cast<int>(*port), target, rows[row++ % rows.size()]);
+      bool good = why.empty();
+      (good ? ok : failed)++;
+      if (!good) ++why_failed[why];
+      (good ? per_pod[ip].first : per_pod[ip].second)++;
     }
     next += interval;
     std::this_thread::sleep_until(next);
   }
+  write_report();
   std::cout << "sent " << sent << " ok " << ok << " failed " << failed << "\n";
   return 0;
 }
