@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "common/sha256.h"
 #include "kube/errors.h"
 #include "kube/resource.h"
 
@@ -56,10 +57,12 @@ Status EventRecorderImpl::Record(const ObjectReference& regarding, EventType typ
                                 std::to_string(reason.size()));
   }
   const std::string bounded = BoundedNote(note);
-  const std::string key = regarding.api_version + "|" + regarding.kind + "|" + regarding.ns + "|" +
-                          regarding.name + "|" + regarding.uid + "|" +
-                          (type == EventType::kWarning ? "W" : "N") + "|" + reason + "|" + action +
-                          "|" + bounded;
+  // The series' identity, hashed: the note alone may be 1 KiB, and thousands of series are
+  // remembered (each key is held twice, in the map and the LRU list).
+  const std::string key = Sha256Hex(regarding.api_version + "|" + regarding.kind + "|" +
+                                    regarding.ns + "|" + regarding.name + "|" + regarding.uid +
+                                    "|" + (type == EventType::kWarning ? "W" : "N") + "|" + reason +
+                                    "|" + action + "|" + bounded);
   std::unique_lock<std::mutex> l(mu_);
   auto now = clock_.SteadyNow();
   auto it = series_.find(key);

@@ -46,8 +46,10 @@ class RendezvousClient : public FakeClient {
       std::unique_lock<std::mutex> l(mu_);
       ++in_flight_;
       max_in_flight = std::max(max_in_flight, in_flight_);
+      // Once reached, stays released: the first create may wake after the other finished.
+      if (in_flight_ >= parallel_) released_ = true;
       cv_.notify_all();
-      cv_.wait_for(l, 5s, [&] { return in_flight_ >= parallel_ || released_; });
+      cv_.wait_for(l, 5s, [&] { return released_; });
     }
     auto r = FakeClient::Create(t, ns, object, o);
     std::lock_guard<std::mutex> l(mu_);
