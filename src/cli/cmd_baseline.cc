@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "cli/command.h"
 #include "cli/commands_decl.h"
 #include "cli/file_run_store_impl.h"
 #include "cli/training_reader.h"
@@ -124,14 +125,7 @@ int RunBaseline(const std::vector<std::string>& args) {
   f.String("memory-limit", "256M", "memory for buffered values before spilling to disk");
   f.String("temp-dir", "", "directory for spill files (default: $TMPDIR or /tmp)");
   f.Bool("quiet", false, "no progress or summary on stderr");
-  if (Status s = f.Parse(args); !s.ok()) {
-    std::cerr << "error: " << s.message() << "\n\n" << f.Usage();
-    return 2;
-  }
-  if (f.help_requested()) {
-    std::cout << f.Usage();
-    return 0;
-  }
+  if (auto exit = ParseFlags(f, args)) return *exit;
   const bool quiet = f.GetBool("quiet");
   const std::string input = f.Get("input");
 

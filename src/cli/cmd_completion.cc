@@ -61,14 +61,7 @@ int RunCompletion(const std::vector<std::string>& args) {
   FlagSet f("skewgate completion bash|zsh",
             "Print a shell completion script. bash: source <(skewgate completion bash);\n"
             "zsh: source <(skewgate completion zsh). Completes commands, flags and names.");
-  if (Status st = f.Parse(args); !st.ok()) {
-    std::cerr << "error: " << st.message() << "\n\n" << f.Usage();
-    return 2;
-  }
-  if (f.help_requested()) {
-    std::cout << f.Usage();
-    return 0;
-  }
+  if (auto exit = ParseFlags(f, args)) return *exit;
   if (f.positional().size() != 1 || (f.positional()[0] != "bash" && f.positional()[0] != "zsh")) {
     std::cerr << "error: expected one shell: bash or zsh\n\n" << f.Usage();
     return 2;

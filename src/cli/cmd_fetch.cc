@@ -2,6 +2,7 @@
 // The logic lives in src/fetch; this file maps flags and exit codes.
 #include <iostream>
 
+#include "cli/command.h"
 #include "cli/commands_decl.h"
 #include "common/flags.h"
 #include "fetch/fetch.h"
@@ -20,14 +21,7 @@ int RunFetch(const std::vector<std::string>& args) {
   f.String("attempts", "5", "tries for transient failures (network, 5xx, truncation)");
   f.String("backoff-ms", "500", "first wait between tries; doubles each time");
   f.String("timeout-ms", "300000", "time allowed for one download");
-  if (Status s = f.Parse(args); !s.ok()) {
-    std::cerr << "error: " << s.message() << "\n\n" << f.Usage();
-    return 2;
-  }
-  if (f.help_requested()) {
-    std::cout << f.Usage();
-    return 0;
-  }
+  if (auto exit = ParseFlags(f, args)) return *exit;
   fetch::FetchOptions o;
   o.uri = f.Get("uri");
   o.digest = f.Get("digest");

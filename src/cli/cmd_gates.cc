@@ -7,6 +7,7 @@
 #include <iostream>
 #include <random>
 
+#include "cli/command.h"
 #include "cli/commands_decl.h"
 #include "cli/plugin_kube.h"
 #include "cli/plugin_undo.h"
@@ -164,14 +165,7 @@ int RunGateCommand(Gate g, const std::vector<std::string>& args) {
   if (g == Gate::kPromote) f.Bool("full", false, "skip the remaining steps (promoteFull)");
   if (g == Gate::kUndo)
     f.String("to-revision", "", "history number (skewgate history) or revision hash");
-  if (Status st = f.Parse(args); !st.ok()) {
-    std::cerr << "error: " << st.message() << "\n\n" << f.Usage();
-    return 2;
-  }
-  if (f.help_requested()) {
-    std::cout << f.Usage();
-    return 0;
-  }
+  if (auto exit = ParseFlags(f, args)) return *exit;
   if (f.positional().size() != 1) {
     std::cerr << "error: expected one ModelDeployment NAME\n\n" << f.Usage();
     return 2;

@@ -2,6 +2,7 @@
 // image, baseline digest, outcome and time; the numbers are what `undo --to-revision` takes.
 #include <iostream>
 
+#include "cli/command.h"
 #include "cli/commands_decl.h"
 #include "cli/plugin_kube.h"
 #include "cli/plugin_render.h"
@@ -15,14 +16,7 @@ int RunHistory(const std::vector<std::string>& args) {
             "and time, newest first. 'skewgate undo NAME --to-revision N' takes the # column.");
   AddKubeFlags(f);
   f.String("output", "", "json or yaml: print status.history instead of the table").Short("o");
-  if (Status st = f.Parse(args); !st.ok()) {
-    std::cerr << "error: " << st.message() << "\n\n" << f.Usage();
-    return 2;
-  }
-  if (f.help_requested()) {
-    std::cout << f.Usage();
-    return 0;
-  }
+  if (auto exit = ParseFlags(f, args)) return *exit;
   const std::string format = f.Get("output");
   if (f.positional().size() != 1 || (!format.empty() && format != "json" && format != "yaml")) {
     std::cerr << "error: expected one ModelDeployment NAME and -o json or yaml\n\n" << f.Usage();

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli/command.h"
 #include "cli/commands_decl.h"
 #include "cli/plugin_render.h"
 #include "cli/training_reader.h"
@@ -129,14 +130,7 @@ int RunSkew(const std::vector<std::string>& args) {
   f.String("width", "24", "width of the histogram bars");
   f.String("max-buckets", "24", "histogram rows per feature (numeric buckets merge past it)");
   f.Bool("no-histogram", false, "scores only");
-  if (Status s = f.Parse(args); !s.ok()) {
-    std::cerr << "error: " << s.message() << "\n\n" << f.Usage();
-    return 2;
-  }
-  if (f.help_requested()) {
-    std::cout << f.Usage();
-    return 0;
-  }
+  if (auto exit = ParseFlags(f, args)) return *exit;
   auto baseline = LoadBaseline(f.Get("baseline"));
   if (!baseline.ok()) return Fail(baseline.status());
   if (f.IsSet("counts") == f.IsSet("live")) {

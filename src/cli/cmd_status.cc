@@ -4,10 +4,12 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <functional>
 #include <iostream>
 #include <thread>
 
 #include "api/duration.h"
+#include "cli/command.h"
 #include "cli/commands_decl.h"
 #include "cli/plugin_kube.h"
 #include "cli/plugin_render.h"
@@ -76,13 +78,15 @@ std::string OneLine(const json& md) {
   return line;
 }
 
-int Watch(KubeSession& s, const std::string& name, const std::string& format) {
+// Redraws `render()` every 2 s until interrupted: in place on a terminal, else only when it
+// changed, separated by "---".
+int Watch(const std::function<StatusOr<std::string>()>& render) {
   const bool tty = ColorEnabled() || isatty(STDOUT_FILENO) == 1;
   std::string last;
   for (;;) {
-    auto in = Snapshot(s, name);
-    if (!in.ok()) return PrintError(in.status());
-    std::string text = Output(*in, format);
+    StatusOr<std::string> next = render();
+    if (!next.ok()) return PrintError(next.status());
+    const std::string& text = *next;
     if (tty) {
       std::cout << "\033[H\033[2J" << text << std::flush;
     } else if (text != last) {
@@ -133,14 +137,7 @@ int Run(const std::vector<std::string>& args, bool is_status) {
   f.String("output", "", "json or yaml: print the object instead of the tree").Short("o");
   if (is_status) f.String("timeout", "", "wait this long (e.g. 10m) for Healthy or Degraded");
   const int usage_code = is_status ? kExitError : 2;
-  if (Status st = f.Parse(args); !st.ok()) {
-    std::cerr << "error: " << st.message() << "\n\n" << f.Usage();
-    return usage_code;
-  }
-  if (f.help_requested()) {
-    std::cout << f.Usage();
-    return 0;
-  }
+  if (auto exit = ParseFlags(f, args, usage_code)) return *exit;
   const std::string format = f.Get("output");
   if (!format.empty() && format != "json" && format != "yaml") {
     std::cerr << "error: --output must be json or yaml, not '" << format << "'\n";
@@ -155,27 +152,34 @@ int Run(const std::vector<std::string>& args, bool is_status) {
   auto s = Connect(f);
   if (!s.ok()) return PrintError(s.status(), is_status ? kExitError : 1);
   if (f.positional().empty()) {
-    bool all = f.GetBool("all-namespaces");
-    auto list =
-        kube::ListAll(*s->client, kube::resources::ModelDeployments(), all ? "" : s->ns, {});
-    if (!list.ok()) {
-      Status e =
-          kube::IsNotFound(list.status())
-              ? FailedPreconditionError(
-                    "the cluster has no ModelDeployment API (CRD modeldeployments.skewgate.io "
-                    "is not installed); install skewgate with 'helm install skewgate "
-                    "charts/skewgate' or 'kubectl apply -f crds/'")
-              : Explain(list.status(), "list", "modeldeployments.skewgate.io", all ? "" : s->ns);
-      return PrintError(e);
-    }
-    if (format == "json" || format == "yaml") {
-      json l = {{"apiVersion", "v1"}, {"kind", "List"}, {"items", list->items}};
-      std::cout << (format == "json" ? l.dump(2) + "\n" : ToYaml(l));
-    } else if (list->items.empty()) {
-      std::cerr << "No ModelDeployments found" << (all ? "" : " in namespace " + s->ns) << ".\n";
-    } else {
-      std::cout << RenderList(list->items, all, RealClock::Get().Now());
-    }
+    const bool all = f.GetBool("all-namespaces");
+    auto render = [&]() -> StatusOr<std::string> {
+      auto list =
+          kube::ListAll(*s->client, kube::resources::ModelDeployments(), all ? "" : s->ns, {});
+      if (!list.ok()) {
+        return kube::IsNotFound(list.status())
+                   ? FailedPreconditionError(
+                         "the cluster has no ModelDeployment API (CRD "
+                         "modeldeployments.skewgate.io is not installed); install skewgate with "
+                         "'helm install skewgate charts/skewgate' or 'kubectl apply -f crds/'")
+                   : Explain(list.status(), "list", "modeldeployments.skewgate.io",
+                             all ? "" : s->ns);
+      }
+      if (format == "json" || format == "yaml") {
+        json l = {{"apiVersion", "v1"}, {"kind", "List"}, {"items", list->items}};
+        return format == "json" ? l.dump(2) + "\n" : ToYaml(l);
+      }
+      if (list->items.empty()) {
+        return std::string("No ModelDeployments found") + (all ? "" : " in namespace " + s->ns) +
+               ".\n";
+      }
+      return RenderList(list->items, all, RealClock::Get().Now());
+    };
+    if (f.GetBool("watch")) return Watch(render);
+    StatusOr<std::string> text = render();
+    if (!text.ok()) return PrintError(text.status());
+    // "No ModelDeployments found" is a remark for the person, not output for a pipe.
+    (text->rfind("No ModelDeployments found", 0) == 0 ? std::cerr : std::cout) << *text;
     return 0;
   }
   const std::string name = f.positional()[0];
@@ -184,7 +188,12 @@ int Run(const std::vector<std::string>& args, bool is_status) {
     if (!timeout.ok()) return PrintError(timeout.status().WithContext("--timeout"), kExitError);
     return WaitSettled(*s, name, *timeout);
   }
-  if (f.GetBool("watch")) return Watch(*s, name, format);
+  if (f.GetBool("watch")) {
+    return Watch([&]() -> StatusOr<std::string> {
+      SG_ASSIGN_OR_RETURN(TreeInput in, Snapshot(*s, name));
+      return Output(in, format);
+    });
+  }
   auto in = Snapshot(*s, name);
   if (!in.ok()) return PrintError(in.status(), is_status ? kExitError : 1);
   std::cout << Output(*in, format);

@@ -5,9 +5,12 @@
 //   kubectl skewgate status fraud-detector -n ml --timeout 10m
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "common/flags.h"
 
 namespace skewgate::cli {
 
@@ -22,6 +25,12 @@ struct Command {
 };
 
 const std::vector<Command>& AllCommands();
+
+// Parses a subcommand's `args` into `f` the same way for every command: a bad flag prints
+// "error: …" and the usage on stderr and gives `usage_code`; --help prints the usage on
+// stdout and gives 0; otherwise nullopt (go on with the command).
+//   if (auto exit = ParseFlags(f, args)) return *exit;
+std::optional<int> ParseFlags(FlagSet& f, const std::vector<std::string>& args, int usage_code = 2);
 
 // Runs `skewgate ARGS...` as if from the shell; used by main() and by tests.
 int RunCli(const std::vector<std::string>& args);

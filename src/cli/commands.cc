@@ -28,6 +28,18 @@ const std::vector<Command>& AllCommands() {
   return kCommands;
 }
 
+std::optional<int> ParseFlags(FlagSet& f, const std::vector<std::string>& args, int usage_code) {
+  if (Status s = f.Parse(args); !s.ok()) {
+    std::cerr << "error: " << s.message() << "\n\n" << f.Usage();
+    return usage_code;
+  }
+  if (f.help_requested()) {
+    std::cout << f.Usage();
+    return 0;
+  }
+  return std::nullopt;
+}
+
 int RunCli(const std::vector<std::string>& args) {
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
     std::cout

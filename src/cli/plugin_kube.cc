@@ -38,11 +38,18 @@ Status Explain(const Status& s, const std::string& verb, const std::string& what
   if (s.ok()) return s;
   const std::string where = ns.empty() ? "" : " in namespace " + ns;
   switch (s.code()) {
-    case StatusCode::kPermissionDenied:
+    case StatusCode::kPermissionDenied: {
+      // "modeldeployments.skewgate.io/status" is checked as the resource and --subresource.
+      const size_t slash = what.find('/');
+      const std::string check =
+          slash == std::string::npos
+              ? what
+              : what.substr(0, slash) + " --subresource=" + what.substr(slash + 1);
       return PermissionDeniedError("forbidden: you may not " + verb + " " + what + where +
                                    "; ask a cluster admin for that RBAC permission (kubectl auth "
                                    "can-i " +
-                                   verb + " " + what + (ns.empty() ? "" : " -n " + ns) + ")");
+                                   verb + " " + check + (ns.empty() ? "" : " -n " + ns) + ")");
+    }
     case StatusCode::kUnauthenticated:
       return UnauthenticatedError(
           "the API server did not accept your credentials; refresh them or pick another "

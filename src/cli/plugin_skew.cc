@@ -3,6 +3,7 @@
 // --baseline/--counts, cmd_skew.cc computes an offline report instead.)
 #include <iostream>
 
+#include "cli/command.h"
 #include "cli/commands_decl.h"
 #include "cli/plugin_kube.h"
 #include "cli/plugin_render.h"
@@ -16,14 +17,7 @@ int RunSkewLive(const std::vector<std::string>& args) {
             "threshold as a bar, worst first. Exit code 0 Successful, 3 Failed, 4 Inconclusive.");
   AddKubeFlags(f);
   f.String("width", "30", "width of the bars");
-  if (Status st = f.Parse(args); !st.ok()) {
-    std::cerr << "error: " << st.message() << "\n\n" << f.Usage();
-    return 2;
-  }
-  if (f.help_requested()) {
-    std::cout << f.Usage();
-    return 0;
-  }
+  if (auto exit = ParseFlags(f, args)) return *exit;
   auto width = f.GetInt("width");
   if (f.positional().size() != 1 || !width.ok() || *width < 5 || *width > 200) {
     std::cerr << "error: expected one ModelDeployment NAME and --width 5..200\n\n" << f.Usage();

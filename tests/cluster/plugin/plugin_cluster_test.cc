@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
@@ -60,6 +61,15 @@ void ExpectGolden(const std::string& actual, const std::string& golden) {
   }
   EXPECT_EQ(actual, Slurp(path)) << "output differs from " << path
                                  << " (SKEWGATE_UPDATE_GOLDEN=1 rewrites it)";
+}
+
+// Polls `done` every 200 ms for up to 10 s.
+bool PollUntilTrue(const std::function<bool()>& done) {
+  for (int i = 0; i < 50; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return false;
 }
 
 class PluginTest : public ClusterTest {
@@ -168,6 +178,26 @@ TEST_F(PluginTest, WatchRedrawsWhenTheStatusChanges) {
   size_t paused = r.out.find("Status:        ॥ Paused");
   size_t sep = r.out.find("\n---\n");
   size_t healthy = r.out.find("Status:        ✔ Healthy");
+  ASSERT_NE(paused, std::string::npos) << r.out;
+  ASSERT_NE(sep, std::string::npos) << r.out;
+  ASSERT_NE(healthy, std::string::npos) << r.out;
+  EXPECT_LT(paused, sep);
+  EXPECT_LT(sep, healthy);
+}
+
+TEST_F(PluginTest, WatchWithoutANameRedrawsTheList) {
+  CreateMd(Paused());
+  std::thread later([this] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    SetStatus(Phase("Healthy", 1));
+  });
+  auto r = RunCommand(
+      {"timeout", "7", PluginBin(), "get", "-w", "--kubeconfig", KubeconfigPath(), "-n", ns_});
+  later.join();
+  EXPECT_EQ(r.exit_code, 124) << r.err;
+  size_t paused = r.out.find("fraud-detector          Paused");
+  size_t sep = r.out.find("\n---\n");
+  size_t healthy = r.out.find("fraud-detector          Healthy");
   ASSERT_NE(paused, std::string::npos) << r.out;
   ASSERT_NE(sep, std::string::npos) << r.out;
   ASSERT_NE(healthy, std::string::npos) << r.out;
@@ -365,6 +395,31 @@ TEST_F(PluginTest, ForbiddenAndBadKubeconfigAreOneLineErrors) {
             "error: forbidden: you may not get modeldeployments.skewgate.io in namespace NS; ask "
             "a cluster admin for that RBAC permission (kubectl auth can-i get "
             "modeldeployments.skewgate.io -n NS)\n");
+  // Allowed to read but not to write the status: a gate names the missing verb, and the
+  // kubectl command it suggests answers "no" for exactly that.
+  ASSERT_EQ(Kubectl({"-n", ns_, "create", "role", "reader", "--verb=get,list",
+                     "--resource=modeldeployments.skewgate.io"})
+                .exit_code,
+            0);
+  ASSERT_EQ(Kubectl({"-n", ns_, "create", "rolebinding", "reader", "--role=reader",
+                     "--serviceaccount=" + ns_ + ":nobody"})
+                .exit_code,
+            0);
+  CommandResult gate;
+  ASSERT_TRUE(PollUntilTrue([&] {
+    gate = RunCommand({PluginBin(), "promote", "fraud-detector", "--kubeconfig", kc, "-n", ns_});
+    return gate.err.find("you may not get") == std::string::npos;  // the binding is in force
+  })) << gate.err;
+  EXPECT_EQ(gate.exit_code, 1);
+  EXPECT_EQ(Normalise(gate.err, ns_),
+            "error: forbidden: you may not patch modeldeployments.skewgate.io/status in "
+            "namespace NS; ask a cluster admin for that RBAC permission (kubectl auth can-i patch "
+            "modeldeployments.skewgate.io --subresource=status -n NS)\n");
+  // kubectl takes the last --kubeconfig: the ServiceAccount's.
+  auto can = Kubectl({"--kubeconfig", kc, "auth", "can-i", "patch", "modeldeployments.skewgate.io",
+                      "--subresource=status", "-n", ns_});
+  EXPECT_EQ(can.out, "no\n") << can.err;
+  EXPECT_EQ(GetMd()["status"].value("gates", json::object()).count("promote"), 0u);
   std::filesystem::remove(kc);
 
   auto ctx = Sg({"get", "fraud-detector", "--context", "no-such-context"});
