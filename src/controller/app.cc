@@ -20,6 +20,7 @@
 #include "runtime/api_metrics.h"
 #include "runtime/event_handler.h"
 #include "runtime/event_recorder_impl.h"
+#include "runtime/fenced_client.h"
 #include "runtime/manager.h"
 #include "runtime/signals.h"
 #include "runtime/work_queue.h"
@@ -198,7 +199,10 @@ int RunControllerMain(const std::vector<std::string>& args) {
   runtime::EventRecorderOptions eo;
   eo.controller = "skewgate.io/controller";
   eo.instance = Identity();
-  runtime::EventRecorderImpl recorder(**client, RealClock::Get(), eo);
+  // Everything the reconciler and the recorder write goes through the fence: with leader
+  // election, nothing is written unless this replica holds a freshly renewed lease.
+  runtime::FencedClient writer(**client, [&manager] { return manager.MayWrite(); });
+  runtime::EventRecorderImpl recorder(writer, RealClock::Get(), eo);
   std::unique_ptr<AnalysisSource> analysis_source;
   SidecarAnalysisSource* sidecar_source = nullptr;
   if (f.Get("analysis") == "sidecar") {
@@ -224,7 +228,7 @@ int RunControllerMain(const std::vector<std::string>& args) {
   ro.image = f.Get("image");
   ro.resync_period = *resync;
   Caches caches{&mds.store(), &rss.store(), &pods.store(), &svcs.store(), &cms.store()};
-  ModelDeploymentReconciler reconciler(**client, caches, analysis, recorder, RealClock::Get(), ro);
+  ModelDeploymentReconciler reconciler(writer, caches, analysis, recorder, RealClock::Get(), ro);
 
   runtime::ControllerOptions copts;
   copts.name = "modeldeployment";

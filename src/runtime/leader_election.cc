@@ -100,6 +100,8 @@ bool LeaderElector::TryAcquireOrRenew() {
   const auto& leases = kube::resources::Leases();
   const std::string where = config_.lease_namespace + "/" + config_.lease_name;
   std::string now = FormatRfc3339Micro(clock_.Now());
+  // Before any request: a renewal that succeeds was certainly seen by others no earlier.
+  const int64_t attempt_ns = clock_.SteadyNow().time_since_epoch().count();
   const int64_t duration_s =
       std::chrono::duration_cast<std::chrono::seconds>(config_.lease_duration).count();
 
@@ -126,6 +128,7 @@ bool LeaderElector::TryAcquireOrRenew() {
       return false;
     }
     Observe(mine);
+    last_renew_ns_ = attempt_ns;
     is_leader_ = true;
     return true;
   }
@@ -165,8 +168,16 @@ bool LeaderElector::TryAcquireOrRenew() {
     return false;
   }
   Observe(mine);
+  last_renew_ns_ = attempt_ns;
   is_leader_ = true;
   return true;
+}
+
+bool LeaderElector::HoldsLease() const {
+  if (!is_leader_.load()) return false;
+  const auto renewed = std::chrono::steady_clock::time_point(
+      std::chrono::steady_clock::duration(last_renew_ns_.load()));
+  return clock_.SteadyNow() - renewed < config_.renew_deadline;
 }
 
 Status LeaderElector::Release() {

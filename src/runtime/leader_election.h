@@ -88,6 +88,13 @@ class LeaderElector {
   Status Release();
 
   bool IsLeader() const { return is_leader_.load(); }
+  // True while leading AND the last successful renewal is younger than the renew
+  // deadline: no other replica can have taken the lease yet (they wait a whole lease
+  // duration from when they saw it renewed). The write fence: a replica that was frozen
+  // (SIGSTOP, a long GC-like pause, a suspended VM) past its lease resumes with stale
+  // IsLeader() until its next renewal round, but HoldsLease() is false at once, because
+  // the steady clock kept running while it was frozen.
+  bool HoldsLease() const;
   // The holder in the last record seen ("" when none or not yet read).
   std::string ObservedLeader() const;
   const LeaderElectionConfig& config() const { return config_; }
@@ -99,6 +106,9 @@ class LeaderElector {
   const LeaderElectionConfig config_;
   const Clock& clock_;
   std::atomic<bool> is_leader_{false};
+  // The steady-clock time of the last successful acquire or renewal, in ns since the
+  // steady clock's epoch (0: never).
+  std::atomic<int64_t> last_renew_ns_{0};
 
   mutable std::mutex mu_;
   LeaseRecord observed_;

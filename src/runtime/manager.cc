@@ -42,6 +42,16 @@ bool Manager::Ready() const {
 
 bool Manager::Leading() const { return controllers_running_.load(); }
 
+Status Manager::MayWrite() const {
+  if (!options_.leader_election) return OkStatus();
+  const LeaderElector* e = elector_view_.load();
+  if (e != nullptr && e->HoldsLease()) return OkStatus();
+  return UnavailableError("write refused: this replica does not hold the lease " +
+                          options_.leader_election->lease_namespace + "/" +
+                          options_.leader_election->lease_name +
+                          " (lost, or not renewed within the renew deadline)");
+}
+
 HttpResponse Manager::Readyz() const {
   std::string unsynced;
   for (auto& i : informers_) {
@@ -89,6 +99,7 @@ Status Manager::Run(const kube::Cancellation& stop) {
     SG_LOG(Info, "").Msg("caches synced").Field("informers", static_cast<int>(informers_.size()));
     if (options_.leader_election) {
       elector_ = std::make_unique<LeaderElector>(client_, *options_.leader_election, clock_);
+      elector_view_ = elector_.get();
       LeaderCallbacks cb;
       cb.on_started_leading = [this] { StartControllers(); };
       // Losing the lease stops reconciling at once; the elector releases (on a graceful

@@ -9,6 +9,7 @@
 //   mds.store_impl().AddHandler(EnqueueObject(c.queue()));  return mgr.Run(stop);
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,6 +57,10 @@ class Manager {
   int probe_port() const { return server_.port(); }
   bool Ready() const;
   bool Leading() const;
+  // The write fence (see fenced_client.h): Ok without leader election; with it, Ok only
+  // while this replica holds a lease renewed within the renew deadline
+  // (LeaderElector::HoldsLease), else Unavailable. Thread-safe.
+  Status MayWrite() const;
 
  private:
   HttpResponse Readyz() const;
@@ -69,6 +74,7 @@ class Manager {
   std::vector<std::unique_ptr<Informer>> informers_;
   std::vector<std::unique_ptr<Controller>> controllers_;
   std::unique_ptr<LeaderElector> elector_;
+  std::atomic<const LeaderElector*> elector_view_{nullptr};  // elector_, for MayWrite
   HttpServer server_;
   Gauge* leader_gauge_ = nullptr;
   std::atomic<bool> controllers_running_{false};

@@ -58,6 +58,36 @@ TEST(LeaderElectionTest, ExpiryIsJudgedFromLocalObservationNotRecordTimes) {
   EXPECT_EQ(spec["acquireTime"], FormatRfc3339Micro(clock.Now()));
 }
 
+TEST(LeaderElectionTest, HoldsLeaseOnlyWithinTheRenewDeadlineOfTheLastRenewal) {
+  FakeClock clock;
+  FakeClient api;
+  LeaderElector a(api, Config("a"), clock), b(api, Config("b"), clock);
+  EXPECT_FALSE(a.HoldsLease());
+  ASSERT_TRUE(a.TryAcquireOrRenew());
+  EXPECT_TRUE(a.HoldsLease());
+  ASSERT_FALSE(b.TryAcquireOrRenew());  // b sees a's record now
+  clock.Advance(9999ms);
+  EXPECT_TRUE(a.HoldsLease());
+  // Frozen (SIGSTOP) past the renew deadline: it still believes it leads until its next
+  // round, but it must not write any more.
+  clock.Advance(1ms);
+  EXPECT_TRUE(a.IsLeader());
+  EXPECT_FALSE(a.HoldsLease());
+  // Renewed in time again: holds it.
+  ASSERT_TRUE(a.TryAcquireOrRenew());
+  EXPECT_TRUE(a.HoldsLease());
+  ASSERT_FALSE(b.TryAcquireOrRenew());  // b sees the renewal
+  // Never renewed again: b takes over 15 s after it saw the last renewal; by then a had
+  // stopped writing for 5 s.
+  clock.Advance(10s);
+  EXPECT_FALSE(a.HoldsLease());
+  clock.Advance(5s);
+  EXPECT_TRUE(b.TryAcquireOrRenew());
+  EXPECT_TRUE(b.HoldsLease());
+  EXPECT_FALSE(a.TryAcquireOrRenew());
+  EXPECT_FALSE(a.HoldsLease());
+}
+
 TEST(LeaderElectionTest, RenewalKeepsOthersAwayAndKeepsAcquireTime) {
   FakeClock clock;
   FakeClient api;
