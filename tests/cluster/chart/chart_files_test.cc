@@ -49,7 +49,7 @@ TEST(ChartFiles, DashboardCoversPhaseWeightSkewVerdictsAndControllerHealth) {
   for (const char* metric :
        {"skewgate_modeldeployment_phase", "skewgate_modeldeployment_canary_weight",
         "skewgate_modeldeployment_actual_canary_weight", "skewgate_feature_skew_score",
-        "skewgate_analysis_runs_total", "skewgate_reconciles_total", "skewgate_workqueue_depth",
+        "skewgate_analysis_runs_total", "skewgate_reconcile_total", "skewgate_workqueue_depth",
         "skewgate_leader_election_is_leader"}) {
     EXPECT_NE(exprs.find(metric), std::string::npos) << "no panel queries " << metric;
   }

@@ -1,7 +1,11 @@
 // The chart's RBAC is sufficient and minimal, shown with the real skewgate-controller: it
 // runs on this machine with a token of the chart's ServiceAccount (namespace scope, so the
-// test owns every grant) and takes a ModelDeployment through a full canary rollout; with
-// one verb removed from the Role it cannot, and says so naming the resource.
+// test owns every grant) and takes a ModelDeployment through a full canary rollout gated
+// on live analysis — the pod runner gives every KWOK pod its real model server and
+// sidecar, the load generator sends traffic, the controller scrapes the sidecars — then a
+// manual gate and a human abort; with one verb removed from the Role it cannot, and says
+// so naming the resource. The same controller's /metrics must then carry every metric the
+// Grafana dashboard queries.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -14,6 +18,8 @@
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -57,6 +63,7 @@ class ChartRbacControllerTest : public ClusterTest {
   void TearDown() override {
     StopController();
     for (const auto& f : files_) std::filesystem::remove(f);
+    if (!work_.empty()) std::filesystem::remove_all(work_);
     ClusterTest::TearDown();
   }
 
@@ -92,24 +99,12 @@ class ChartRbacControllerTest : public ClusterTest {
     return kc;
   }
 
-  // The controller as the chart runs it (namespace scope, leader election), with the
-  // ServiceAccount's kubeconfig; logs to a file.
-  void StartController(const std::string& ns, const std::string& kubeconfig) {
-    log_ = std::filesystem::temp_directory_path() / (ns + "-controller.log");
-    files_.push_back(log_);
-    std::vector<std::string> argv = {ControllerBin(),
-                                     "--kubeconfig",
-                                     kubeconfig,
-                                     "--namespace",
-                                     ns,
-                                     "--leader-elect",
-                                     "--leader-election-namespace",
-                                     ns,
-                                     "--metrics-address",
-                                     "127.0.0.1:0"};
-    pid_ = fork();
-    if (pid_ == 0) {
-      int fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  // Starts argv with stdout and stderr to `log`; stopped in TearDown.
+  pid_t Spawn(std::vector<std::string> argv, const std::string& log) {
+    files_.push_back(log);
+    pid_t pid = fork();
+    if (pid == 0) {
+      int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       dup2(fd, 1);
       dup2(fd, 2);
       std::vector<char*> c;
@@ -118,23 +113,46 @@ class ChartRbacControllerTest : public ClusterTest {
       execv(c[0], c.data());
       _exit(127);
     }
+    EXPECT_GT(pid, 0);
+    if (pid > 0) helpers_.push_back(pid);
+    return pid;
+  }
+  // The controller as the chart runs it (namespace scope, leader election, live sidecar
+  // analysis), with the ServiceAccount's kubeconfig; logs to a file.
+  void StartController(const std::string& ns, const std::string& kubeconfig) {
+    log_ = std::filesystem::temp_directory_path() / (ns + "-controller.log");
+    pid_ = Spawn({ControllerBin(), "--kubeconfig", kubeconfig, "--namespace", ns, "--leader-elect",
+                  "--leader-election-namespace", ns, "--metrics-address", "127.0.0.1:0"},
+                 log_);
     ASSERT_GT(pid_, 0);
   }
-  void StopController() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
+  static void Stop(pid_t pid) {
+    kill(pid, SIGTERM);
     for (int i = 0; i < 100; ++i) {
-      if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
-        pid_ = -1;
-        return;
-      }
+      if (waitpid(pid, nullptr, WNOHANG) == pid) return;
       std::this_thread::sleep_for(100ms);
     }
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+  }
+  void StopController() {
+    // Load generator and pod runner first (the runner stops its pods' processes).
+    for (auto it = helpers_.rbegin(); it != helpers_.rend(); ++it) Stop(*it);
+    helpers_.clear();
     pid_ = -1;
   }
   std::string Log() const { return Slurp(log_); }
+  // The controller's /metrics, on the port it logged.
+  std::string Metrics() const {
+    std::istringstream in(Log());
+    int port = 0;
+    for (std::string line; std::getline(in, line);) {
+      if (line.find("serving probes and metrics") == std::string::npos) continue;
+      json j = json::parse(line, nullptr, false);
+      if (j.is_object() && j.contains("port")) port = j["port"].get<int>();
+    }
+    return port > 0 ? ct::HttpGet(port, "/metrics") : "";
+  }
 
   json Status(const std::string& ns, const std::string& name) {
     json md = ct::GetJson({"modeldeployment", name, "-n", ns});
@@ -142,62 +160,188 @@ class ChartRbacControllerTest : public ClusterTest {
   }
 
   pid_t pid_ = -1;
+  std::vector<pid_t> helpers_;  // every process started, in start order
+  std::string work_;            // removed in TearDown, after the processes stopped
   std::string log_;
   std::vector<std::string> files_;
 };
 
-json Strategy() {
-  return {{"canary", {{"steps", {{{"setWeight", 50}}, {{"pause", {{"duration", "2s"}}}}}}}}};
+// Every metric name a dashboard query (panel or variable) reads.
+std::set<std::string> DashboardMetrics() {
+  json d = json::parse(Slurp(RepoRoot() + "/docs/grafana-dashboard.json"));
+  std::string queries;
+  for (const auto& p : d.at("panels")) {
+    for (const auto& t : p.value("targets", json::array())) queries += t.value("expr", "") + "\n";
+  }
+  for (const auto& v : d.at("templating").at("list")) {
+    if (v.value("query", json()).is_string()) queries += v["query"].get<std::string>() + "\n";
+  }
+  std::set<std::string> names;
+  const std::regex metric(R"(\bskewgate_[a-z_]+)");
+  for (auto it = std::sregex_iterator(queries.begin(), queries.end(), metric);
+       it != std::sregex_iterator(); ++it) {
+    names.insert(it->str());
+  }
+  return names;
 }
 
-TEST_F(ChartRbacControllerTest, TheChartsRoleIsEnoughForAFullRollout) {
+// The demo's ModelDeployment for the pod runner: the reference model server behind the
+// sidecar, `model_file` copied into `dir` and pinned by its sha256.
+json LiveModelDeployment(const std::string& ns, const std::string& dir,
+                         const std::string& model_file, const json& steps) {
+  std::filesystem::copy_file(RepoRoot() + "/examples/demo/" + model_file, dir + "/" + model_file,
+                             std::filesystem::copy_options::overwrite_existing);
+  CommandResult sum = RunCommand({"sha256sum", dir + "/" + model_file});
+  std::string hex = sum.out.substr(0, 64);
+  return {{"apiVersion", "skewgate.io/v1alpha1"},
+          {"kind", "ModelDeployment"},
+          {"metadata", {{"name", "fraud"}, {"namespace", ns}}},
+          {"spec",
+           {{"replicas", 2},
+            {"model", {{"uri", "file://" + dir + "/" + model_file}, {"digest", "sha256:" + hex}}},
+            {"baseline", {{"configMapRef", {{"name", "fraud-baseline"}}}}},
+            {"template",
+             {{"spec",
+               {{"containers",
+                 {{{"name", "server"},
+                   {"image", "skewgate:0.1.0"},
+                   {"command", {"skewgate-model-server"}},
+                   {"args", {"--model", "/models/" + model_file, "--listen", "$(POD_IP):8081"}},
+                   {"env",
+                    {{{"name", "POD_IP"},
+                      {"valueFrom", {{"fieldRef", {{"fieldPath", "status.podIP"}}}}}}}},
+                   {"ports", {{{"containerPort", 8081}}}}}}}}}}},
+            {"sidecar", {{"protocol", "v1"}}},
+            {"strategy",
+             {{"canary",
+               {{"steps", steps},
+                {"analysis",
+                 {{"interval", "5s"},
+                  {"minSamples", 100},
+                  {"inconclusiveLimit", 12},
+                  {"skew",
+                   {{"numeric", {{"metric", "jensenShannon"}, {"threshold", 0.1}}},
+                    {"categorical", {{"metric", "lInfinity"}, {"threshold", 0.1}}}}}}}}}}},
+            {"progressDeadlineSeconds", 300}}}};
+}
+
+TEST_F(ChartRbacControllerTest, TheChartsRoleIsEnoughForAFullRolloutGatedOnLiveAnalysis) {
   std::string ns = CreateNamespace("rbac-ok");
   std::string kc = InstallRbac(ns, [](json&) {});
   ASSERT_FALSE(kc.empty());
+  const std::string work = std::filesystem::temp_directory_path() / (ns + "-work");
+  std::filesystem::create_directories(work);
+  work_ = work;
+  const std::string bin = BuildDir() + "/bin";
+
+  // The training baseline of the demo's data, as the sidecars and the controller read it.
+  CommandResult b = RunCommand({bin + "/skewgate", "baseline", "--input",
+                                RepoRoot() + "/examples/training/fraud-train.csv", "--output",
+                                work + "/baseline.json", "--ignore", "transaction_id,prediction"});
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  CommandResult cm = Kubectl({"-n", ns, "create", "configmap", "fraud-baseline",
+                              "--from-file=baseline.json=" + work + "/baseline.json"});
+  ASSERT_EQ(cm.exit_code, 0) << cm.err;
+
+  // The pod runner and the load generator act as kubelet and users: the admin kubeconfig.
+  // Only the controller runs with the chart's ServiceAccount token.
+  Spawn({bin + "/skewgate-pod-runner", "--kubeconfig", KubeconfigPath(), "--namespace", ns,
+         "--bin-dir", bin, "--work-dir", work + "/pods"},
+        work + "/pod-runner.log");
+  Spawn({bin + "/skewgate-loadgen", "--kubeconfig", KubeconfigPath(), "-n", ns, "--service",
+         "fraud", "--model", "fraud", "--data", RepoRoot() + "/examples/demo/fraud-live.csv",
+         "--ignore", "transaction_id,prediction", "--categorical", "country,channel", "--rate",
+         "150", "--duration", "10m"},
+        work + "/loadgen.log");
   StartController(ns, kc);
-  std::string err;
-  auto healthy_with_new_stable = [&](const std::string& old) {
-    std::string stable;
-    bool ok = ct::PollUntil(
-        [&] {
-          json s = Status(ns, "m");
-          stable = s.value("stableRevision", "");
-          return s.value("phase", "") == "Healthy" && !stable.empty() && stable != old;
-        },
-        90s);
-    EXPECT_TRUE(ok) << "not Healthy on a new revision: " << Status(ns, "m").dump()
-                    << "\ncontroller log:\n"
-                    << Log();
-    return stable;
+  auto logs = [&] {
+    return "\ncontroller log:\n" + Log() + "\npod runner log (tail):\n" +
+           Slurp(work + "/pod-runner.log").substr(0, 4000);
   };
-  ASSERT_EQ(ct::ApplyJson(ct::BaselineConfigMapJson(ns, "m"), &err), 0) << err;
-  // v1, then v2 replacing it: ReplicaSets, the Service, status, Events and the Lease.
-  ASSERT_EQ(ct::ApplyJson(ct::ModelDeploymentJson(ns, "m", 2, 'a'), &err), 0) << err;
-  std::string rev1 = healthy_with_new_stable("");
-  ASSERT_FALSE(rev1.empty());
-  ASSERT_EQ(ct::ApplyJson(ct::ModelDeploymentJson(ns, "m", 2, 'b'), &err), 0) << err;
-  std::string rev2 = healthy_with_new_stable(rev1);
-  ASSERT_FALSE(rev2.empty());
-  // v3 as a canary: the step's weight is realised with the chart's rights alone; then a
-  // human abort (a status gate) is acted on and traffic returns to v2.
-  ASSERT_EQ(ct::ApplyJson(ct::ModelDeploymentJson(ns, "m", 2, 'c', Strategy()), &err), 0) << err;
+  std::string err;
+  const json steps = {{{"setWeight", 50}}, {{"pause", {{"duration", "5s"}}}}};
+  std::string v1, v2;
+  ASSERT_EQ(ct::ApplyJson(LiveModelDeployment(ns, work, "fraud-v1.json", steps), &err), 0) << err;
   ASSERT_TRUE(ct::PollUntil(
       [&] {
-        json s = Status(ns, "m");
-        return !s.value("canaryRevision", "").empty() && s.value("actualCanaryWeight", 0) == 50;
+        json s = Status(ns, "fraud");
+        v1 = s.value("stableRevision", "");
+        return s.value("phase", "") == "Healthy" && s.value("readyReplicas", 0) == 2;
       },
-      90s))
-      << "canary never reached 50%: " << Status(ns, "m").dump() << "\ncontroller log:\n"
-      << Log();
-  ASSERT_EQ(ct::WriteGate(ns, "m", "abort", "rbac-test-abort"), 0);
+      120s))
+      << "v1 not Healthy with 2 ready pods: " << Status(ns, "fraud").dump() << logs();
+
+  // v2 as a canary: promoted only after a successful run on live traffic.
+  ASSERT_EQ(ct::ApplyJson(LiveModelDeployment(ns, work, "fraud-v2.json", steps), &err), 0) << err;
+  json s;
+  ASSERT_TRUE(ct::PollUntil(
+      [&] {
+        s = Status(ns, "fraud");
+        v2 = s.value("stableRevision", "");
+        return s.value("phase", "") == "Healthy" && !v2.empty() && v2 != v1;
+      },
+      240s))
+      << "v2 not promoted: " << Status(ns, "fraud").dump() << logs();
+  const json& a = s["lastAnalysis"];
+  EXPECT_EQ(a.value("verdict", ""), "Successful") << a.dump();
+  EXPECT_EQ(a.value("revision", ""), v2) << a.dump();
+  EXPECT_GE(a.value("samples", 0), 100) << "the sidecars counted live requests: " << a.dump();
+  ASSERT_TRUE(a.contains("features") && !a["features"].empty()) << a.dump();
+  EXPECT_FALSE(a["features"][0].value("histogram", json::array()).empty())
+      << "the worst feature carries its baseline vs live histogram: " << a.dump();
+  CommandResult ev = Kubectl({"-n", ns, "get", "events.events.k8s.io", "-o",
+                              "jsonpath={range .items[*]}{.reason}{\"\\n\"}{end}"});
+  EXPECT_NE(ev.out.find("AnalysisSucceeded"), std::string::npos) << ev.out << ev.err;
+  EXPECT_NE(ev.out.find("Promoted"), std::string::npos) << ev.out << ev.err;
+
+  // Every metric the dashboard queries has series on this controller's /metrics (the
+  // rollout series follow the informer, so the scrape waits for it to see Healthy).
+  const std::string healthy_series = "skewgate_modeldeployment_phase{namespace=\"" + ns +
+                                     "\",name=\"fraud\",phase=\"Healthy\"} 1\n";
+  std::string metrics;
   EXPECT_TRUE(ct::PollUntil(
       [&] {
-        json s = Status(ns, "m");
-        return s.value("phase", "") == "Degraded" && s.value("stableRevision", "") == rev2;
+        metrics = Metrics();
+        return metrics.find(healthy_series) != std::string::npos;
+      },
+      10s))
+      << "no " << healthy_series << "in:\n"
+      << metrics << logs();
+  ASSERT_FALSE(metrics.empty()) << logs();
+  std::set<std::string> wanted = DashboardMetrics();
+  EXPECT_GE(wanted.size(), 12u) << "the dashboard's queries were not all found";
+  for (const std::string& name : wanted) {
+    EXPECT_TRUE(std::regex_search(metrics, std::regex("(^|\n)" + name + "[{ ]")))
+        << "the dashboard queries " << name << " but the controller's /metrics has no series";
+  }
+  std::smatch runs;
+  ASSERT_TRUE(std::regex_search(metrics, runs,
+                                std::regex("skewgate_analysis_runs_total\\{namespace=\"" + ns +
+                                           "\",name=\"fraud\",verdict=\"Successful\"\\} ([0-9]+)")))
+      << metrics;
+  EXPECT_GE(std::stoi(runs[1]), 1) << "the promoting run was counted";
+
+  // v3 up to a manual gate (after its analysis), then a human abort through the status
+  // gate: traffic goes back to v2 with the chart's rights alone.
+  const json gated = {{{"setWeight", 50}}, {{"pause", json::object()}}};
+  ASSERT_EQ(ct::ApplyJson(LiveModelDeployment(ns, work, "fraud-v3.json", gated), &err), 0) << err;
+  ASSERT_TRUE(ct::PollUntil(
+      [&] {
+        json st = Status(ns, "fraud");
+        return st.value("phase", "") == "Paused" && !st.value("canaryRevision", "").empty() &&
+               st.value("actualCanaryWeight", 0) == 50;
+      },
+      120s))
+      << "v3 never reached its manual gate at 50%: " << Status(ns, "fraud").dump() << logs();
+  ASSERT_EQ(ct::WriteGate(ns, "fraud", "abort", "rbac-test-abort"), 0);
+  EXPECT_TRUE(ct::PollUntil(
+      [&] {
+        json st = Status(ns, "fraud");
+        return st.value("phase", "") == "Degraded" && st.value("stableRevision", "") == v2 &&
+               st.value("/abort/reason"_json_pointer, std::string()) == "AbortedByUser";
       },
       60s))
-      << "abort not acted on: " << Status(ns, "m").dump() << "\ncontroller log:\n"
-      << Log();
+      << "abort not acted on: " << Status(ns, "fraud").dump() << logs();
   EXPECT_EQ(Log().find("orbidden"), std::string::npos) << Log();
 }
 
