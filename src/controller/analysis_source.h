@@ -12,6 +12,7 @@
 #include <string>
 
 #include "api/types.h"
+#include "common/clock.h"
 
 namespace skewgate::controller {
 
@@ -59,6 +60,25 @@ class ManualAnalysisSource final : public AnalysisSource {
   std::map<std::string, AnalysisReading> readings_;
   AnalysisReading fallback_;
   int reads_ = 0;
+};
+
+// TEST ONLY (`--analysis test-annotation`): the verdict of every run is read from the
+// ModelDeployment's annotation skewgate.io/test-analysis-verdict (Successful, Failed or
+// Inconclusive; absent: Inconclusive), one run per second for the current canary. The
+// fault tests use it to make analyses fail or pass on KWOK pods, which run no sidecars.
+// Never use it in production: anyone who can annotate the object decides its promotion.
+//
+//   md.metadata.annotations["skewgate.io/test-analysis-verdict"] = "Failed";  → aborted
+class AnnotationAnalysisSource final : public AnalysisSource {
+ public:
+  static constexpr const char* kAnnotation = "skewgate.io/test-analysis-verdict";
+  explicit AnnotationAnalysisSource(const Clock& clock) : clock_(clock) {}
+
+  // AnalysisSource
+  AnalysisReading Read(const api::ModelDeployment& md) override;
+
+ private:
+  const Clock& clock_;
 };
 
 }  // namespace skewgate::controller

@@ -107,7 +107,8 @@ int RunControllerMain(const std::vector<std::string>& args) {
   f.String("analysis", "sidecar",
            "where skew verdicts come from: sidecar (scrape each pod's /stats, or query "
            "the Prometheus a ModelDeployment names in analysis.prometheus) or none "
-           "(steps advance on time alone; for clusters without sidecars)");
+           "(steps advance on time alone; for clusters without sidecars); TEST ONLY: "
+           "test-annotation (verdicts from the annotation skewgate.io/test-analysis-verdict)");
   f.String("scrape-timeout", "2s", "deadline of one /stats scrape or Prometheus query");
   if (Status s = f.Parse(args); !s.ok()) return Fail(2, s.message());
   if (f.help_requested()) {
@@ -220,8 +221,13 @@ int RunControllerMain(const std::vector<std::string>& args) {
     analysis_source = std::move(s);
   } else if (f.Get("analysis") == "none") {
     analysis_source = std::make_unique<NoAnalysisSource>();
+  } else if (f.Get("analysis") == "test-annotation") {
+    // The fault tests' way to fail or pass analyses on KWOK pods (see analysis_source.h).
+    SG_LOG(Warn, "").Msg("TEST ONLY: analysis verdicts come from an annotation");
+    analysis_source = std::make_unique<AnnotationAnalysisSource>(RealClock::Get());
   } else {
-    return Fail(2, "--analysis: '" + f.Get("analysis") + "' is not one of sidecar, none");
+    return Fail(
+        2, "--analysis: '" + f.Get("analysis") + "' is not one of sidecar, none, test-annotation");
   }
   AnalysisSource& analysis = *analysis_source;
   ReconcilerOptions ro;
