@@ -3,7 +3,7 @@
 // its number of label combinations so that a label fed from user data cannot grow
 // memory without bound: past the cap, new combinations share one series labelled "other".
 //
-//   auto* reconciles = registry.AddCounter("skewgate_reconciles_total", "...", {"result"});
+//   auto* reconciles = registry.AddCounter("skewgate_reconcile_total", "...", {"result"});
 //   reconciles->WithLabels({"done"})->Inc();
 #pragma once
 

@@ -64,6 +64,16 @@ TEST_F(RunAnalysisTest, WorstFeaturesCarryBaselineAndLiveHistograms) {
   EXPECT_EQ(s.max_score, 0.12);
 }
 
+TEST_F(RunAnalysisTest, MaxScoreIsRoundedForTheSkewColumnWhileScoresStayExact) {
+  Evidence e;
+  e.canary = CountryCounts(b_.hash, "", 100, 200);  // de 1/3: L∞ = 1/6
+  auto s = RunAnalysis(b_, e, Config(), "rev1", now_);
+  ASSERT_EQ(s.features.size(), 1u);
+  EXPECT_DOUBLE_EQ(s.features[0].score, 1.0 / 6);
+  EXPECT_EQ(s.max_score, 0.1667);
+  EXPECT_EQ(s.features[0].histogram[0], (api::HistogramBin{"fr", 0.5, 0.6667}));
+}
+
 TEST_F(RunAnalysisTest, ReEncodedCategoryFailsAndNamesTheFeature) {
   Evidence e;
   e.canary = CountryCounts(b_.hash, "", 0, 0, 1000);  // every label unknown: L∞ = 1 (OOV)
