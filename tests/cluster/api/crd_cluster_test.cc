@@ -90,10 +90,26 @@ ModelDeploymentStatus FullStatus(int64_t generation) {
   a.samples = 12345;
   a.max_score = 0.3125;
   a.max_feature = "amount";
-  a.features = {{"amount", FeatureType::kNumeric, SkewMetric::kJensenShannon, 0.3125, 0.015625,
-                 0.05, 12000, true, FeatureVerdict::kFail},
-                {"country", FeatureType::kCategorical, SkewMetric::kLInfinity, 0.0625, std::nullopt,
-                 0.1, 11000, false, FeatureVerdict::kPass}};
+  a.features = {{"amount",
+                 FeatureType::kNumeric,
+                 SkewMetric::kJensenShannon,
+                 0.3125,
+                 0.015625,
+                 0.05,
+                 12000,
+                 true,
+                 FeatureVerdict::kFail,
+                 {}},
+                {"country",
+                 FeatureType::kCategorical,
+                 SkewMetric::kLInfinity,
+                 0.0625,
+                 std::nullopt,
+                 0.1,
+                 11000,
+                 false,
+                 FeatureVerdict::kPass,
+                 {}}};
   a.features[0].histogram = {{"< 10", 0.25, 0.0625}, {"[10, 20)", 0.75, 0.5}, {"NaN", 0, 0.4375}};
   a.features_omitted = 3;
   s.last_analysis = a;
