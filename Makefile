@@ -53,6 +53,10 @@ bench: deps build ## run the Google Benchmark suites; results in bench/results/
 bench-scale: deps control-plane build ## controller at scale: 1,000 ModelDeployments on a fresh cluster (.cluster-bench); COUNTS="1000 10000" for both
 	@bash hack/bench-scale.sh $(or $(COUNTS),1000)
 
+.PHONY: bench-closedloop
+bench-closedloop: deps control-plane build ## closed loop on real processes: skew → abort latency, apply → promoted overhead, false rollbacks; results in bench/results/closedloop.{md,json}
+	@bash hack/measure-closedloop.sh
+
 fmt: ## clang-format every C++ file
 	@bash hack/format.sh
 

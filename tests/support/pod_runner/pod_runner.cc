@@ -207,7 +207,9 @@ Status PodRunner::Start(const json& pod, Running& r) {
     auto env = ContainerEnv(c, pod);
     auto argv = argv_of(c, env);
     if (argv.empty()) continue;
-    r.pids.push_back(Spawn(argv, env, r.dir + "/" + c.value("name", "c") + ".log"));
+    std::string log = r.dir + "/" + c.value("name", "c") + ".log";
+    r.pids.push_back(Spawn(argv, env, log));
+    r.containers.push_back({argv, env, log, std::chrono::steady_clock::now(), 0});
     if (c.contains("readinessProbe") && c["readinessProbe"].contains("httpGet")) {
       const auto& g = c["readinessProbe"]["httpGet"];
       r.readiness_path = g.value("path", "/");
@@ -252,10 +254,32 @@ Status PodRunner::WriteConfigMapVolumes(Running& r, ConfigMapCache& cache) {
   return OkStatus();
 }
 
+void PodRunner::RestartExited(Running& r) {
+  for (size_t i = 0; i < r.pids.size() && i < r.containers.size(); ++i) {
+    auto& c = r.containers[i];
+    if (r.pids[i] > 0 && waitpid(r.pids[i], nullptr, WNOHANG) == r.pids[i]) r.pids[i] = -1;
+    // As a kubelet's back-off, but short: at most one restart a second.
+    if (r.pids[i] > 0 || std::chrono::steady_clock::now() - c.started < std::chrono::seconds(1)) {
+      continue;
+    }
+    SG_LOG(Info, r.ns + "/" + r.name)
+        .Msg("container exited; restarting")
+        .Field("argv0", c.argv.empty() ? "" : c.argv[0])
+        .Field("restarts", ++c.restarts);
+    r.pids[i] = Spawn(c.argv, c.env, c.log);
+    c.started = std::chrono::steady_clock::now();
+  }
+}
+
 void PodRunner::Stop(Running& r) {
-  for (pid_t pid : r.pids) kill(-pid, SIGTERM);
-  for (pid_t pid : r.pids) waitpid(pid, nullptr, 0);
+  for (pid_t pid : r.pids) {
+    if (pid > 0) kill(-pid, SIGTERM);
+  }
+  for (pid_t pid : r.pids) {
+    if (pid > 0) waitpid(pid, nullptr, 0);
+  }
   r.pids.clear();
+  r.containers.clear();
 }
 
 void PodRunner::UpdateReadiness(Running& r) {
@@ -349,6 +373,7 @@ Status PodRunner::SyncOnce() {
       }
       it = pods_.emplace(uid, std::move(r)).first;
     }
+    if (!it->second.failed) RestartExited(it->second);
     UpdateReadiness(it->second);
   }
   if (std::chrono::steady_clock::now() >= next_volume_refresh_) {

@@ -61,6 +61,17 @@ class PodRunner {
     std::string uid, ns, name, ip;
     std::string dir;
     std::vector<pid_t> pids;
+    // What each container runs, to restart it when it exits (restartPolicy Always): e.g. a
+    // sidecar that could not bind because the previous owner of the pod's IP (KWOK hands
+    // out a freed IP again at once) was still shutting down.
+    struct Container {
+      std::vector<std::string> argv;
+      std::map<std::string, std::string> env;
+      std::string log;
+      std::chrono::steady_clock::time_point started;
+      int restarts = 0;
+    };
+    std::vector<Container> containers;  // parallel to pids
     std::string readiness_url_host;
     int readiness_port = 0;
     std::string readiness_path;
@@ -79,6 +90,7 @@ class PodRunner {
   Status WriteConfigMapVolumes(Running& r, ConfigMapCache& cache);
   void Stop(Running& r);
   void UpdateReadiness(Running& r);
+  void RestartExited(Running& r);
 
   kube::Client& client_;
   PodRunnerOptions options_;
