@@ -76,8 +76,13 @@ lane_stop() {
 }
 
 # lane_deploy NS DIR MODEL_FILE BASELINE_CM STEPS_JSON COMPARE_TO_STABLE [REPLICAS]
+# With LANE_TRIAL set, the server container gets env TRIAL=$LANE_TRIAL: a new revision of
+# the same model, for repeated rollouts.
 lane_deploy() {
   local ns="$1" dir="$2" model="$3" cm="$4" steps="$5" compare="$6" replicas="${7:-2}"
+  local trial_env=""
+  [ -n "${LANE_TRIAL:-}" ] && trial_env="
+        - {name: TRIAL, value: \"$LANE_TRIAL\"}"
   mkdir -p "$dir/models"
   cp "$REPO/examples/demo/$model" "$dir/models/$model"
   local digest="sha256:$(sha256sum "$dir/models/$model" | cut -d' ' -f1)"
@@ -99,7 +104,7 @@ spec:
         args: [--model, "/models/$model", --listen, "\$(POD_IP):8081"]
         env:
         - name: POD_IP
-          valueFrom: {fieldRef: {fieldPath: status.podIP}}
+          valueFrom: {fieldRef: {fieldPath: status.podIP}}$trial_env
         ports:
         - containerPort: 8081
   sidecar: {protocol: v1}
