@@ -18,6 +18,12 @@ std::string SidecarAnalyzer::Scrape(const RevisionPods& pods, int admin_port,
     if (!stats.ok()) {
       return "scraping revision " + pods.revision + ": " + stats.status().message();
     }
+    // A pod IP can be handed to a new pod while the old pod's sidecar still answers on it
+    // (or a scrape races a reschedule): counts of another revision are not this one's.
+    if (!stats->revision.empty() && stats->revision != pods.revision) {
+      return "the sidecar at " + pod.ip + " reports revision " + stats->revision + ", not " +
+             pods.revision + " (pod IP reused?)";
+    }
     Status s = window.Observe({pod.uid, pod.created, stats->counts});
     if (!s.ok()) return "revision " + pods.revision + ": " + s.message();
   }

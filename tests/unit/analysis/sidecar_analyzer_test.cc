@@ -82,6 +82,17 @@ TEST_F(SidecarAnalyzerTest, BaselineMismatchIsInconclusive) {
   EXPECT_NE(s.message.find("sha256:stale"), std::string::npos) << s.message;
 }
 
+TEST_F(SidecarAnalyzerTest, AnotherRevisionsSidecarAtThePodIpIsInconclusive) {
+  Serve("127.100.0.1", CountryCounts(b_.hash, "s1", 500, 500));
+  client_->by_ip["127.100.0.1"].revision = "rev1";  // the IP's previous owner, still draining
+  auto s = analyzer_->Analyze(req_);
+  EXPECT_EQ(s.verdict, api::Verdict::kInconclusive);
+  EXPECT_NE(s.message.find("reports revision rev1, not rev2"), std::string::npos) << s.message;
+  client_->by_ip["127.100.0.1"].revision = "rev2";  // its own sidecar: counted
+  s = analyzer_->Analyze(req_);
+  EXPECT_EQ(s.verdict, api::Verdict::kSuccessful) << s.message;
+}
+
 TEST_F(SidecarAnalyzerTest, ANewStepStartsAFreshWindow) {
   Serve("127.100.0.1", CountryCounts(b_.hash, "s1", 0, 0, 2000));  // skewed at first
   EXPECT_EQ(analyzer_->Analyze(req_).verdict, api::Verdict::kFailed);
