@@ -7,7 +7,9 @@
 #   hack/bench-scale.sh              # 1,000 ModelDeployments
 #   hack/bench-scale.sh 1000 10000   # both sizes, each on a fresh cluster
 # Environment: SCALE_CREATORS (16), SCALE_WORKERS (the controller's default), SCALE_RESYNC (30s),
-# SCALE_STEADY_SECONDS (65), SCALE_LATENCY_CHANGES (200), SCALE_TIMEOUT (900 s),
+# SCALE_STEADY_SECONDS (65), SCALE_LATENCY_CHANGES (200), SCALE_TIMEOUT (900 s, from the
+# first create), SCALE_HEALTHY_TIMEOUT (SCALE_TIMEOUT; steady state and latency are skipped
+# when not every object is Healthy by then),
 # SKEWGATE_BENCH_KEEP_CLUSTER=1 leaves the cluster running afterwards.
 set -euo pipefail
 export SKEWGATE_CLUSTER_DIR="${SKEWGATE_CLUSTER_DIR:-$(cd "$(dirname "$0")/.." && pwd)/.cluster-bench}"
@@ -52,8 +54,9 @@ for count in "${counts[@]}"; do
     --count "$count" --creators "${SCALE_CREATORS:-16}" --workers "${SCALE_WORKERS:-}" \
     --resync-period "${SCALE_RESYNC:-30s}" --steady-seconds "${SCALE_STEADY_SECONDS:-65}" \
     --latency-changes "${SCALE_LATENCY_CHANGES:-200}" \
-    --converge-timeout "${SCALE_TIMEOUT:-900}" --healthy-timeout "${SCALE_TIMEOUT:-900}" \
-    --pids "${pids%,}" >"$work/run.json"
+    --converge-timeout "${SCALE_TIMEOUT:-900}" \
+    --healthy-timeout "${SCALE_HEALTHY_TIMEOUT:-${SCALE_TIMEOUT:-900}}" \
+    --pids "${pids%,}" --out "$work/run.json" >/dev/null
   errors="$(grep -c '"level":"error"' "$log_dir/controller-$count.log" || true)"
   python3 - "$out_json" "$work/run.json" "$count" "$nodes" "$commit" "$errors" <<'EOF'
 import json, os, platform, subprocess, sys, datetime

@@ -79,6 +79,9 @@ def render_run(count, r):
     lines.append('| reconciles to convergence / to all Healthy | %d / %d |' % (
         r['reconciles']['converge'], r['reconciles']['healthy']))
     s = r.get('steady')
+    if s and 'skipped' in s:
+        lines.append('| steady state | skipped: %s |' % s['skipped'])
+        s = None
     if s:
         lines.append('| steady state: writes in %.0f s (%d reconciles) | **%d** writes '
                      '(%.3f per reconcile; goal 0) · requests: %s |' % (
@@ -91,6 +94,9 @@ def render_run(count, r):
                          s['watch_restarts'], s['watch_restarts_since_start'],
                          s['relists_since_start'], s['informer_failures_since_start']))
     lt = r.get('latency')
+    if lt and 'skipped' in lt:
+        lines.append('| spec change → canary ReplicaSet | skipped: %s |' % lt['skipped'])
+        lt = None
     if lt:
         lines.append('| spec change → canary ReplicaSet written, %d changes with %s objects '
                      'present | p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d missed) |' % (

@@ -282,6 +282,7 @@ int Run(const std::vector<std::string>& args) {
   f.String("steady-seconds", "65", "length of the steady-state window; 0 skips it");
   f.String("latency-changes", "200", "spec changes for the latency phase; 0 skips it");
   f.String("pids", "", "other processes to report CPU of: name=pid,name=pid");
+  f.String("out", "", "also write the JSON here after every phase (a partial run leaves it)");
   if (Status s = f.Parse(args); !s.ok()) {
     std::cerr << s.message() << "\n";
     return 2;
@@ -393,6 +394,11 @@ int Run(const std::vector<std::string>& args) {
   std::this_thread::sleep_for(2s);
   auto metrics = [&] { return ParseMetrics(HttpGet(port, "/metrics")); };
   json out;
+  auto save = [&] {
+    if (f.Get("out").empty()) return;
+    std::ofstream(f.Get("out") + ".tmp") << out.dump(2) << "\n";
+    std::rename((f.Get("out") + ".tmp").c_str(), f.Get("out").c_str());
+  };
   out["count"] = count;
   out["replicas"] = replicas;
   out["creators"] = creators;
@@ -476,6 +482,8 @@ int Run(const std::vector<std::string>& args) {
     for (const auto& [name, v] : o1)
       out["processes"][name]["cpu_seconds_converge"] = v - o0.at(name);
     log("converged: " + out["converge"].dump());
+    out["controller"]["peak_rss_mb"] = conv.hwm_kb / 1024.0;
+    save();
   }
 
   auto all_healthy = [&](const std::map<std::string, MdSeen>& seen) {
@@ -505,10 +513,16 @@ int Run(const std::vector<std::string>& args) {
     for (const auto& [name, v] : o2)
       out["processes"][name]["cpu_seconds_healthy"] = v - o0.at(name);
     log("healthy: " + out["healthy"].dump());
+    out["controller"]["peak_rss_mb"] = h.hwm_kb / 1024.0;
+    save();
   }
+  // Without every object Healthy the controller is still working through its queue: a
+  // "steady state" or a reaction time measured now would measure the backlog.
+  const bool settled = healthy;
 
   const int steady_s = num("steady-seconds");
-  if (steady_s > 0) {
+  if (steady_s > 0 && !settled) out["steady"] = {{"skipped", "not all Healthy in time"}};
+  if (steady_s > 0 && settled) {
     std::this_thread::sleep_for(5s);  // let the last status writes land
     const auto ms0 = metrics();
     const ProcSample p0 = ReadProc(pid);
@@ -540,10 +554,12 @@ int Run(const std::vector<std::string>& args) {
     }
     out["controller"]["at_steady"] = Proc(p1);
     log("steady: " + out["steady"].dump());
+    save();
   }
 
   const int changes = std::min(num("latency-changes"), count);
-  if (changes > 0) {
+  if (changes > 0 && !settled) out["latency"] = {{"skipped", "not all Healthy in time"}};
+  if (changes > 0 && settled) {
     std::vector<double> ms;
     int missed = 0;
     kube::WriteOptions wo;
@@ -607,6 +623,7 @@ int Run(const std::vector<std::string>& args) {
   waitpid(pid, &st, 0);
   mds.Stop();
   rss.Stop();
+  save();
   std::cout << out.dump(2) << std::endl;
   return 0;
 }
