@@ -14,9 +14,18 @@ class HttpPrometheusQuerier final : public PrometheusQuerier {
   // PrometheusQuerier
   StatusOr<std::vector<PromSample>> Query(const PrometheusAddress& address,
                                           const std::string& promql, TimePoint at) override {
-    SG_ASSIGN_OR_RETURN(HttpAnswer a,
-                        HttpGetAnswer(address.host, address.port,
-                                      InstantQueryTarget(address, promql, at), timeout_));
+    const std::string target = InstantQueryTarget(address, promql, at);
+    auto answer = HttpGetAnswer(address.host, address.port, target, timeout_);
+    if (!answer.ok()) {
+      // The error names the URL; the encoded query in it says nothing a reader needs.
+      std::string m = answer.status().message();
+      const std::string url = address.ToString() + target.substr(address.path_prefix.size());
+      if (size_t p = m.find(url); p != std::string::npos) {
+        m.replace(p, url.size(), address.ToString() + "/api/v1/query");
+      }
+      return Status(answer.status().code(), m);
+    }
+    const HttpAnswer& a = *answer;
     auto parsed = ParseVectorResponse(a.body);
     if (a.status != 200) {
       // Prometheus explains its errors in JSON; anything else (a proxy's page) by status.

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio.hpp>
+
 #include "unit/analysis/test_baseline.h"
 
 namespace skewgate::analysis {
@@ -153,6 +155,34 @@ TEST_F(PrometheusAnalyzerTest, CompareToStableQueriesTheStableRevision) {
   s = analyzer_->Analyze(req_);
   EXPECT_EQ(s.verdict, api::Verdict::kInconclusive);
   EXPECT_NE(s.message.find("revision rev1"), std::string::npos) << s.message;
+}
+
+}  // namespace
+}  // namespace skewgate::analysis
+
+namespace skewgate::analysis {
+namespace {
+
+// The real HTTP querier against a port nobody listens on (bound, then closed): the error
+// names Prometheus' query endpoint, not the whole encoded query.
+TEST(HttpPrometheusQuerierTest, UnreachableNamesTheEndpointOnly) {
+  int port = 0;
+  {
+    boost::asio::io_context ioc;
+    boost::asio::ip::tcp::acceptor a(
+        ioc, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+    port = a.local_endpoint().port();
+  }
+  auto q = NewHttpPrometheusQuerier(std::chrono::milliseconds(2000));
+  auto r = q->Query(PrometheusAddress{"127.0.0.1", port, "/prom"}, BinIncreaseQuery("ml", "r1", 30),
+                    FromUnixSeconds(1000));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  const std::string m = r.status().message();
+  EXPECT_NE(m.find("http://127.0.0.1:" + std::to_string(port) + "/prom/api/v1/query"),
+            std::string::npos)
+      << m;
+  EXPECT_EQ(m.find("query="), std::string::npos) << m;
 }
 
 }  // namespace

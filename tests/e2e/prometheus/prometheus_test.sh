@@ -1,0 +1,284 @@
+#!/usr/bin/env bash
+# Analysis through a real Prometheus (label e2e), on real processes: the real
+# skewgate-controller, the pod runner giving every KWOK pod its real model server and
+# sidecar, a load generator, and Debian's prometheus scraping each serving pod's sidecar
+# /metrics every second (pods discovered from the API server; see below why file_sd).
+# Each scenario asserts the final state AND the evidence in status and Events.
+#   a. fraud (analysis.prometheus set): a healthy v2 is promoted on counts read from
+#      Prometheus (its sidecar counters equal /stats); a v3 whose amount is x100 against
+#      its training is rolled back naming amount
+#   5. the metric source is down: Prometheus stopped mid-rollout → Inconclusive runs naming
+#      Prometheus, then Paused, never promoted; and fraud-sc (sidecar source) with its
+#      canary's sidecar admin port unreachable (the process stopped) → the same
+# Usage: prometheus_test.sh REPO_ROOT BUILD_DIR   (needs the local cluster: make cluster-up)
+set -uo pipefail
+REPO="$1"; BUILD="$2"; BIN="$BUILD/bin"
+. "$REPO/hack/lib/common.sh"
+export PATH="$CP_BIN_DIR:$BIN:$PATH" KUBECONFIG="${SKEWGATE_CLUSTER_DIR:-$REPO/.cluster}/kubeconfig"
+[ -f "$KUBECONFIG" ] || { echo "FAIL: no local cluster ($KUBECONFIG); run 'make cluster-up'"; exit 1; }
+command -v prometheus >/dev/null || { echo "FAIL: prometheus is not installed; run hack/install-deps.sh"; exit 1; }
+NS="e2e-prom-$RANDOM$RANDOM"
+WORK="$(mktemp -d)"
+pids=(); stopped=()
+passed=0; failed=0
+
+cleanup() {
+  for p in "${stopped[@]}"; do kill -CONT "$p" 2>/dev/null; done
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  kubectl delete namespace "$NS" --wait=false >/dev/null 2>&1
+  if [ "$failed" -gt 0 ]; then
+    echo "--- controller log (tail)"; tail -30 "$WORK/controller.log"
+    echo "--- prometheus log (tail)"; tail -10 "$WORK/prometheus.log"
+    echo "--- pod runner log (tail)"; tail -10 "$WORK/pod-runner.log"
+  fi
+  if [ "$failed" -gt 0 ] && [ -n "${SKEWGATE_KEEP_E2E:-}" ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+check() {  # check DESCRIPTION COMMAND...: one assertion
+  if "${@:2}"; then passed=$((passed + 1)); echo "ok   $1"
+  else failed=$((failed + 1)); echo "FAIL $1"; fi
+}
+jp() { kubectl -n "$NS" get md "$MD" -o jsonpath="$1" 2>/dev/null; }
+wait_phase() {  # wait_phase REGEX TIMEOUT
+  local start=$SECONDS
+  while [ $((SECONDS - start)) -lt "$2" ]; do
+    [[ "$(jp '{.status.phase}')" =~ ^($1)$ ]] && [ "$(jp '{.status.observedGeneration}')" = "$(jp '{.metadata.generation}')" ] && return 0
+    sleep 1
+  done
+  echo "  timed out waiting for phase $1; status: $(jp '{.status.phase} {.status.message}')"
+  return 1
+}
+wait_verdict() {  # wait_verdict VERDICT TIMEOUT: the canary's latest analysis run
+  local start=$SECONDS
+  while [ $((SECONDS - start)) -lt "$2" ]; do
+    [ "$(jp '{.status.lastAnalysis.revision}')" = "$(jp '{.status.canaryRevision}')" ] &&
+      [ "$(jp '{.status.lastAnalysis.verdict}')" = "$1" ] && return 0
+    sleep 0.5
+  done
+  echo "  timed out waiting for a $1 run; last: $(jp '{.status.lastAnalysis.verdict} {.status.lastAnalysis.message}')"
+  return 1
+}
+events_with() { kubectl -n "$NS" get events.events.k8s.io -o jsonpath='{range .items[*]}{.regarding.name} {.reason}: {.note}{"\n"}{end}' | grep -E "$1" >/dev/null; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+prom_query() {  # prom_query PROMQL: the first sample's value
+  curl -s --max-time 5 "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode "query=$1" |
+    python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "")'
+}
+
+kubectl apply --server-side -f "$REPO/crds/" >/dev/null
+kubectl wait --for=condition=Established crd/modeldeployments.skewgate.io --timeout=60s >/dev/null
+kubectl create namespace "$NS" >/dev/null
+skewgate baseline --input "$REPO/examples/training/fraud-train.csv" --output "$WORK/baseline.json" \
+  --ignore transaction_id,prediction >/dev/null 2>&1
+awk -F, 'BEGIN{OFS=","} NR==1{print; next} {$2=$2*100; print}' "$REPO/examples/training/fraud-train.csv" >"$WORK/cents.csv"
+skewgate baseline --input "$WORK/cents.csv" --output "$WORK/baseline-cents.json" \
+  --ignore transaction_id,prediction >/dev/null 2>&1
+kubectl -n "$NS" create configmap fraud-baseline --from-file=baseline.json="$WORK/baseline.json" >/dev/null
+kubectl -n "$NS" create configmap fraud-baseline-cents --from-file=baseline.json="$WORK/baseline-cents.json" >/dev/null
+
+# Prometheus scrapes the serving pods of this namespace (label skewgate.io/revision) at
+# their sidecar's admin port (the container port named "admin") every second. The sidecar's
+# own namespace and revision labels are kept (no target label overrides them).
+# Debian's prometheus 2.42 is built without kubernetes_sd_configs (its config parser
+# rejects the field), so the discovery is file_sd: a loop lists the pods from the API
+# server every second and writes exactly the targets kubernetes_sd_configs role pod would
+# keep with the relabelling in docs/controller.md (podIP:adminPort, label pod).
+PROM_PORT="$(free_port)"
+cat >"$WORK/prometheus.yml" <<YAML
+global: {scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}
+scrape_configs:
+- job_name: skewgate-sidecars
+  file_sd_configs: [{files: ["$WORK/targets.json"], refresh_interval: 1s}]
+YAML
+echo '[]' >"$WORK/targets.json"
+discover_pods() {
+  while true; do
+    kubectl -n "$NS" get pods -l skewgate.io/revision -o json 2>/dev/null | python3 -c '
+import json, sys
+targets = []
+for p in json.load(sys.stdin)["items"]:
+    ip = p.get("status", {}).get("podIP")
+    if not ip or p["metadata"].get("deletionTimestamp"):
+        continue
+    for c in p["spec"]["containers"]:
+        for port in c.get("ports", []):
+            if port.get("name") == "admin":
+                targets.append({"targets": ["%s:%d" % (ip, port["containerPort"])],
+                                "labels": {"pod": p["metadata"]["name"]}})
+print(json.dumps(targets))' >"$WORK/targets.json.tmp" && mv "$WORK/targets.json.tmp" "$WORK/targets.json"
+    sleep 1
+  done
+}
+discover_pods & pids+=($!)
+start_prometheus() {
+  prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/tsdb" \
+    --web.listen-address="127.0.0.1:$PROM_PORT" --storage.tsdb.retention.time=1h \
+    --log.level=warn >>"$WORK/prometheus.log" 2>&1 & PROM_PID=$!; pids+=($PROM_PID)
+  for _ in $(seq 1 60); do
+    curl -sf "http://127.0.0.1:$PROM_PORT/-/ready" >/dev/null && return 0; sleep 0.5
+  done
+  echo "  prometheus did not become ready"; return 1
+}
+check "prometheus is ready on 127.0.0.1:$PROM_PORT" start_prometheus
+
+skewgate-controller --kubeconfig "$KUBECONFIG" --namespace "$NS" --metrics-address 127.0.0.1:0 \
+  >"$WORK/controller.log" 2>&1 & pids+=($!)
+skewgate-pod-runner --kubeconfig "$KUBECONFIG" --namespace "$NS" --bin-dir "$BIN" \
+  --work-dir "$WORK/pods" >"$WORK/pod-runner.log" 2>&1 & pids+=($!)
+start_load() {  # start_load SERVICE
+  skewgate-loadgen --kubeconfig "$KUBECONFIG" -n "$NS" --service "$1" --model fraud \
+    --data "$REPO/examples/demo/fraud-live.csv" --ignore transaction_id,prediction \
+    --categorical country,channel --rate 100 --duration 10m >"$WORK/loadgen-$1.log" 2>&1 &
+  pids+=($!)
+}
+
+deploy() {  # deploy NAME MODEL_FILE BASELINE_CM STEPS INCONCLUSIVE_LIMIT [PROMETHEUS_ADDRESS]
+  cp "$REPO/examples/demo/$2" "$WORK/$2"
+  local digest="sha256:$(sha256sum "$WORK/$2" | cut -d' ' -f1)" prom=""
+  [ -n "${6:-}" ] && prom="prometheus: {address: \"$6\"}"
+  kubectl -n "$NS" apply -f - >/dev/null <<YAML
+apiVersion: skewgate.io/v1alpha1
+kind: ModelDeployment
+metadata: {name: $1}
+spec:
+  replicas: 2
+  model: {uri: "file://$WORK/$2", digest: "$digest"}
+  baseline: {configMapRef: {name: $3, key: baseline.json}}
+  template:
+    spec:
+      containers:
+      - name: server
+        image: skewgate:0.1.0
+        command: [skewgate-model-server]
+        args: [--model, "/models/$2", --listen, "\$(POD_IP):8081"]
+        env: [{name: POD_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}]
+        ports: [{containerPort: 8081}]
+  sidecar: {protocol: v1}
+  strategy:
+    canary:
+      steps: $4
+      analysis:
+        interval: 5s
+        minSamples: 100
+        failureLimit: 1
+        inconclusiveLimit: $5
+        skew:
+          numeric: {metric: jensenShannon, threshold: 0.1}
+          categorical: {metric: lInfinity, threshold: 0.1}
+          compareToStable: ${COMPARE:-false}
+        $prom
+  progressDeadlineSeconds: 120
+YAML
+}
+PROM="http://127.0.0.1:$PROM_PORT"
+QUICK='[{setWeight: 50}, {pause: {duration: 4s}}]'
+# The rollout of scenario 5: a first pause that needs a successful run (the source works),
+# then a longer one during which the source goes down. The state machine looks at runs
+# when a pause ends (and then every interval), so the down source shows at its end.
+TWO_PAUSES='[{setWeight: 50}, {pause: {duration: 5s}}, {pause: {duration: 15s}}]'
+json_field() { python3 -c 'import json,sys
+try: print(json.load(sys.stdin)'"$1"')
+except Exception: print("")'; }
+# Stops the source once the rollout has entered its second pause (after a success).
+wait_second_pause() {
+  local start=$SECONDS
+  while [ $((SECONDS - start)) -lt "$1" ]; do
+    [ "$(jp '{.status.currentStepIndex}')" = 2 ] && return 0
+    [[ "$(jp '{.status.phase}')" =~ ^(Paused|Degraded)$ ]] && break
+    sleep 0.5
+  done
+  echo "  not in the second pause; status: $(jp '{.status.phase} {.status.message}')"
+  return 1
+}
+
+echo "== fraud: v1, analysis from Prometheus"
+MD=fraud
+start_load fraud
+deploy fraud fraud-v1.json fraud-baseline "$QUICK" 4 "$PROM"
+check "v1 becomes Healthy" wait_phase Healthy 90
+v1="$(jp '{.status.stableRevision}')"
+
+echo "== scenario a: a healthy v2 is promoted on counts read from Prometheus"
+COMPARE=true deploy fraud fraud-v2.json fraud-baseline "$QUICK" 4 "$PROM"
+sleep 2
+check "v2 is promoted (Healthy)" wait_phase Healthy 120
+v2="$(jp '{.status.stableRevision}')"
+check "stable is now v2, not v1" test -n "$v2" -a "$v2" != "$v1"
+check "the last analysis of v2 was Successful" test "$(jp '{.status.lastAnalysis.verdict}')" = Successful
+check "it counted live samples ($(jp '{.status.lastAnalysis.samples}'))" test "$(jp '{.status.lastAnalysis.samples}')" -ge 100
+check "it compared against the stable (stableScore $(jp '{.status.lastAnalysis.features[0].stableScore}'))" \
+  test -n "$(jp '{.status.lastAnalysis.features[0].stableScore}')"
+check "a Promoted event names v2" events_with "^fraud Promoted: revision $v2 promoted"
+check "the controller ran v2's analysis through Prometheus" \
+  grep -q "\"source\":\"prometheus\",\"revision\":\"$v2\",\"verdict\":\"Successful\"" "$WORK/controller.log"
+# Prometheus' copy of a sidecar's counters is its /stats: the latest scraped sample of the
+# country buckets of one pod is at most one second of traffic (100 requests/s over all
+# pods) behind /stats read just after it.
+prom_sample="$(curl -s --max-time 5 "$PROM/api/v1/query" --data-urlencode \
+  "query=sum by (instance) (skewgate_sidecar_feature_bin_total{namespace=\"$NS\",revision=\"$v2\",feature=\"country\"})" |
+  json_field '["data"]["result"][0]')"
+pod_addr="$(python3 -c 'import ast,sys; print(ast.literal_eval(sys.argv[1])["metric"]["instance"])' "$prom_sample" 2>/dev/null)"
+prom_total="$(python3 -c 'import ast,sys; print(ast.literal_eval(sys.argv[1])["value"][1])' "$prom_sample" 2>/dev/null)"
+stats="$(curl -s --max-time 5 "http://$pod_addr/stats")"
+stats_total="$(echo "$stats" | json_field '["counts"]["features"]["country"]' | tr -d '[] ' | tr , + | bc 2>/dev/null)"
+check "Prometheus' country count of pod $pod_addr ($prom_total) trails its /stats ($stats_total) by at most 1 s of traffic" \
+  python3 -c "import sys; p=float('${prom_total:-nan}'); s=float('${stats_total:-nan}'); sys.exit(not (p > 0 and 0 <= s - p <= 150))"
+prom_info="$(curl -s --max-time 5 "$PROM/api/v1/query" --data-urlencode \
+  "query=skewgate_sidecar_baseline_info{namespace=\"$NS\",instance=\"$pod_addr\"}" |
+  json_field '["data"]["result"][0]["metric"]')"
+stats_hash="$(echo "$stats" | json_field '["baselineHash"]')"
+check "the info metric carries /stats' baseline hash and the revision ($prom_info)" \
+  bash -c "[ -n '$stats_hash' ] && echo \"\$0\" | grep -q \"'baseline_hash': '$stats_hash'\" && echo \"\$0\" | grep -q \"'revision': '$v2'\"" "$prom_info"
+
+echo "== scenario a: v3 with amount x100 against its training is rolled back"
+deploy fraud fraud-v3.json fraud-baseline-cents "$QUICK" 4 "$PROM"
+sleep 2
+check "v3 is rolled back (Degraded)" wait_phase Degraded 120
+check "stable is still v2" test "$(jp '{.status.stableRevision}')" = "$v2"
+check "the abort names the feature amount" test "$(jp '{.status.abort.features[0]}')" = amount
+check "an AnalysisFailed event names amount" events_with "^fraud AnalysisFailed: .*amount"
+check "the failed run was read from Prometheus" grep -q '"source":"prometheus","revision":"[0-9a-f]*","verdict":"Failed"' "$WORK/controller.log"
+
+echo "== scenario 5: Prometheus stopped mid-rollout"
+deploy fraud fraud-v1.json fraud-baseline "$TWO_PAUSES" 3 "$PROM"
+sleep 2
+check "the canary passes its first pause on a successful run read from Prometheus" wait_second_pause 90
+check "  (that run was Successful)" test "$(jp '{.status.lastAnalysis.verdict}')" = Successful
+kill "$PROM_PID"; wait "$PROM_PID" 2>/dev/null
+check "the canary pauses instead of promoting" wait_phase Paused 90
+check "the pause says why (inconclusive runs)" test "$(jp '{.status.conditions[?(@.type=="Paused")].reason}')" = InconclusiveLimitReached
+check "the last analysis is Inconclusive" test "$(jp '{.status.lastAnalysis.verdict}')" = Inconclusive
+msg="$(jp '{.status.lastAnalysis.message}')"
+check "its message names Prometheus ($msg)" grep -q "querying Prometheus at $PROM" <<<"$msg"
+check "AnalysisInconclusive events name Prometheus" events_with "^fraud AnalysisInconclusive: .*Prometheus at $PROM"
+check "the canary was never promoted (stable is still v2)" test "$(jp '{.status.stableRevision}')" = "$v2"
+
+echo "== scenario 5: sidecar source, the canary's sidecar admin port unreachable"
+MD=fraud-sc
+start_load fraud-sc
+deploy fraud-sc fraud-v1.json fraud-baseline "$QUICK" 3
+check "fraud-sc v1 becomes Healthy" wait_phase Healthy 90
+sc1="$(jp '{.status.stableRevision}')"
+deploy fraud-sc fraud-v2.json fraud-baseline "$TWO_PAUSES" 3
+sleep 2
+check "the canary passes its first pause on a successful run scraped from the sidecars" wait_second_pause 90
+canary="$(jp '{.status.canaryRevision}')"
+for ip in $(kubectl -n "$NS" get pods -l skewgate.io/revision="$canary" -o jsonpath='{.items[*].status.podIP}'); do
+  # The process listening on the pod's admin port (a child of our pod runner) is stopped
+  # (SIGSTOP): connections to it hang, as behind a network policy that drops them.
+  pid="$(ss -Hltnp "src $ip:9090" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)"
+  [ -n "$pid" ] && kill -STOP "$pid" && stopped+=("$pid")
+done
+check "the canary's sidecars were stopped (${#stopped[@]})" test "${#stopped[@]}" -ge 1
+check "the canary pauses instead of promoting" wait_phase Paused 90
+check "the pause says why (inconclusive runs)" test "$(jp '{.status.conditions[?(@.type=="Paused")].reason}')" = InconclusiveLimitReached
+msg="$(jp '{.status.lastAnalysis.message}')"
+check "the last analysis is Inconclusive ($msg)" test "$(jp '{.status.lastAnalysis.verdict}')" = Inconclusive
+check "AnalysisInconclusive events name the scrape problem" \
+  events_with "^fraud-sc AnalysisInconclusive: .*(scraping revision $canary|revision $canary has no Ready pods)"
+check "the canary was never promoted (stable is still v1)" test "$(jp '{.status.stableRevision}')" = "$sc1"
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
