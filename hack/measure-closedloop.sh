@@ -54,7 +54,10 @@ detect_lane() {
     lane_wait_canary "$ns" 60 || { echo "error trial $i: no canary"; continue; }
     rev="$(lane_jp "$ns" '{.status.canaryRevision}')"
     start=$SECONDS
-    until [ "$(lane_jp "$ns" '{.status.currentStepIndex}/{.status.lastAnalysis.revision}/{.status.lastAnalysis.verdict}')" = "1/$rev/Successful" ]; do
+    # Within a timed step's duration a Successful run is not written to status (only when
+    # it completes the step); the controller's log has every run.
+    until [ "$(lane_jp "$ns" '{.status.currentStepIndex}')" = 1 ] &&
+      grep -q "\"revision\":\"$rev\",\"verdict\":\"Successful\"" "$dir/controller.log"; do
       [ $((SECONDS - start)) -gt 90 ] && { echo "error trial $i: no Successful run at the pause"; continue 2; }
       sleep 0.2
     done
@@ -87,7 +90,9 @@ clean_lane() {
     lane_wait_canary "$ns" 60 || { echo "error trial $i: no canary"; continue; }
     rev="$(lane_jp "$ns" '{.status.canaryRevision}')"
     lane_wait_phase "$ns" 'Healthy|Degraded' 180 >/dev/null
-    if [ "$(lane_jp "$ns" '{.status.phase}/{.status.stableRevision}')" = "Healthy/$rev" ]; then
+    # Promoted = a Promoted Event for it (the phase may read Progressing again later if a
+    # pod of the new stable turns unready on this loaded machine; that is not a rollback).
+    if [ -n "$(event_ms "$ns" Promoted "revision $rev promoted")" ]; then
       promoted_ms="$(event_ms "$ns" Promoted "revision $rev promoted")"
       echo "clean $i $rev promoted total_ms=$((promoted_ms - t0)) pauses_ms=5000"
       if [ "$i" = "$N_CLEAN" ]; then  # where the time of one rollout goes
@@ -99,7 +104,11 @@ clean_lane() {
       fi
     else
       outcome="$(lane_jp "$ns" '{.status.phase}: {.status.abort.message}{.status.message}')"
-      echo "clean $i $rev rolled-back $outcome"
+      if [ "$(lane_jp "$ns" '{.status.abort.revision}')" = "$rev" ]; then
+        echo "clean $i $rev rolled-back $outcome"
+      else
+        echo "error clean trial $i: neither promoted nor rolled back: $outcome"
+      fi
     fi
   done
 }

@@ -80,6 +80,7 @@ class PodRunner {
     int failed_exit_code = 0;
     std::string failed_message;
     int last_ready = -1;                             // last Ready value written (-1: none yet)
+    int probe_failures = 0;                          // readiness probes failed in a row
     nlohmann::json volumes;                          // the pod's spec.volumes
     std::map<std::string, std::string> volume_dirs;  // volume name → local folder
     std::map<std::string, std::string> all_mounts;   // mount path → local folder
