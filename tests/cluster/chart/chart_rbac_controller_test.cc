@@ -6,13 +6,18 @@
 // manual gate and a human abort; with one verb removed from the Role it cannot, and says
 // so naming the resource. The same controller's /metrics must then carry every metric the
 // Grafana dashboard queries.
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -142,8 +147,8 @@ class ChartRbacControllerTest : public ClusterTest {
     pid_ = -1;
   }
   std::string Log() const { return Slurp(log_); }
-  // The controller's /metrics, on the port it logged.
-  std::string Metrics() const {
+  // The port the controller logged for /metrics, 0 before it did.
+  int MetricsPort() const {
     std::istringstream in(Log());
     int port = 0;
     for (std::string line; std::getline(in, line);) {
@@ -151,7 +156,10 @@ class ChartRbacControllerTest : public ClusterTest {
       json j = json::parse(line, nullptr, false);
       if (j.is_object() && j.contains("port")) port = j["port"].get<int>();
     }
-    return port > 0 ? ct::HttpGet(port, "/metrics") : "";
+    return port;
+  }
+  std::string Metrics() const {
+    return MetricsPort() > 0 ? ct::HttpGet(MetricsPort(), "/metrics") : "";
   }
 
   json Status(const std::string& ns, const std::string& name) {
@@ -183,6 +191,54 @@ std::set<std::string> DashboardMetrics() {
     names.insert(it->str());
   }
   return names;
+}
+
+// Every query of the dashboard (panel targets, then variables as the selector they list
+// label values of), with Grafana's variables replaced for one ModelDeployment.
+std::vector<std::string> DashboardQueries(const std::string& ns, const std::string& name) {
+  json d = json::parse(Slurp(RepoRoot() + "/docs/grafana-dashboard.json"));
+  std::vector<std::string> out;
+  for (const auto& p : d.at("panels")) {
+    for (const auto& t : p.value("targets", json::array())) out.push_back(t.value("expr", ""));
+  }
+  const std::regex label_values(R"(label_values\((.*),\s*\w+\))");
+  for (const auto& v : d.at("templating").at("list")) {
+    std::smatch m;
+    std::string q = v.value("query", json()).is_string() ? v["query"].get<std::string>() : "";
+    if (std::regex_match(q, m, label_values)) out.push_back(m[1]);
+  }
+  for (std::string& q : out) {
+    q = std::regex_replace(q, std::regex(R"(\$__rate_interval)"), "20s");
+    q = std::regex_replace(q, std::regex(R"(\$namespace)"), ns);
+    q = std::regex_replace(q, std::regex(R"(\$modeldeployment)"), name);
+  }
+  return out;
+}
+
+std::string UrlEncode(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
 }
 
 // The demo's ModelDeployment for the pod runner: the reference model server behind the
@@ -314,6 +370,31 @@ TEST_F(ChartRbacControllerTest, TheChartsRoleIsEnoughForAFullRolloutGatedOnLiveA
     EXPECT_TRUE(std::regex_search(metrics, std::regex("(^|\n)" + name + "[{ ]")))
         << "the dashboard queries " << name << " but the controller's /metrics has no series";
   }
+  // The same queries through Debian's Prometheus scraping this controller every second:
+  // each is valid PromQL and returns data for this ModelDeployment.
+  const int prom_port = FreePort();
+  std::ofstream(work + "/prometheus.yml")
+      << "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+      << "scrape_configs:\n- job_name: skewgate-controller\n  static_configs:\n"
+      << "  - targets: ['127.0.0.1:" << MetricsPort() << "']\n";
+  Spawn({"/usr/bin/prometheus", "--config.file=" + work + "/prometheus.yml",
+         "--storage.tsdb.path=" + work + "/tsdb",
+         "--web.listen-address=127.0.0.1:" + std::to_string(prom_port), "--log.level=warn"},
+        work + "/prometheus.log");
+  for (const std::string& q : DashboardQueries(ns, "fraud")) {
+    json answer;
+    bool data = ct::PollUntil(
+        [&] {
+          answer = json::parse(ct::HttpGet(prom_port, "/api/v1/query?query=" + UrlEncode(q)),
+                               nullptr, false);
+          return answer.is_object() && answer.value("status", "") == "success" &&
+                 !answer["data"]["result"].empty();
+        },
+        30s);
+    EXPECT_TRUE(data) << "dashboard query returns nothing from a real Prometheus: " << q << "\n"
+                      << answer.dump() << "\nprometheus log: " << Slurp(work + "/prometheus.log");
+  }
+
   std::smatch runs;
   ASSERT_TRUE(std::regex_search(metrics, runs,
                                 std::regex("skewgate_analysis_runs_total\\{namespace=\"" + ns +
