@@ -2,7 +2,7 @@
 # `make demo` and `make test`. Every target installs what it needs first.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help deps build test test-unit test-asan test-cluster fuzz \
+.PHONY: help deps build test test-unit test-asan test-cluster test-faults fuzz \
         cluster-up cluster-down demo demo-down bench bench-scale fmt fmt-check control-plane tools clean
 
 help: ## list the targets
@@ -31,6 +31,9 @@ test-asan: deps ## unit tests under AddressSanitizer + UndefinedBehaviorSanitize
 
 test-cluster: deps control-plane tools ## cluster and e2e tests against the local control plane (starts it)
 	@SKEWGATE_TEST_PHASES=cluster bash hack/test.sh
+
+test-faults: deps control-plane ## fault tests at full size (controller kills, leader hand-over, API server restart + etcd compaction, 429s) on their own cluster (.cluster-faults)
+	@bash hack/test-faults.sh
 
 fuzz: deps ## run each libFuzzer target for a bounded time
 	@SKEWGATE_TEST_PHASES=fuzz bash hack/test.sh

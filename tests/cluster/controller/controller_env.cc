@@ -87,6 +87,15 @@ int ControllerProcess::Stop(bool kill) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+int ControllerProcess::WaitExit(std::chrono::milliseconds timeout) {
+  if (pid_ <= 0) return -1;
+  int status = 0;
+  bool exited = PollUntil([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, timeout);
+  if (!exited) return -1;
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 std::string ControllerProcess::Log() const {
   std::ifstream in(log_path_);
   std::ostringstream ss;

@@ -25,7 +25,11 @@ class ControllerProcess {
   bool Start();
   // SIGTERM (graceful) or SIGKILL; returns the exit status (128+signal when killed).
   int Stop(bool kill = false);
+  // Waits up to `timeout` for the process to exit on its own; its exit status as Stop's, or
+  // -1 when it is still running.
+  int WaitExit(std::chrono::milliseconds timeout);
   int metrics_port() const { return port_; }
+  pid_t pid() const { return pid_; }
   std::string Log() const;
   // The sum of skewgate_api_requests_total over the writing verbs.
   long long ApiWrites() const;
