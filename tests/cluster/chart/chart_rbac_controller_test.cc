@@ -345,6 +345,8 @@ TEST_F(ChartRbacControllerTest, TheChartsRoleIsEnoughForAFullRolloutGatedOnLiveA
   ASSERT_TRUE(a.contains("features") && !a["features"].empty()) << a.dump();
   EXPECT_FALSE(a["features"][0].value("histogram", json::array()).empty())
       << "the worst feature carries its baseline vs live histogram: " << a.dump();
+  std::cout << "[figure] status.lastAnalysis with histograms: " << a.dump().size() << " bytes for "
+            << a["features"].size() << " features; whole status " << s.dump().size() << " bytes\n";
   CommandResult ev = Kubectl({"-n", ns, "get", "events.events.k8s.io", "-o",
                               "jsonpath={range .items[*]}{.reason}{\"\\n\"}{end}"});
   EXPECT_NE(ev.out.find("AnalysisSucceeded"), std::string::npos) << ev.out << ev.err;
