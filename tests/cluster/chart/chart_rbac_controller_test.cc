@@ -426,6 +426,17 @@ TEST_F(ChartRbacControllerTest, TheChartsRoleIsEnoughForAFullRolloutGatedOnLiveA
       60s))
       << "abort not acted on: " << Status(ns, "fraud").dump() << logs();
   EXPECT_EQ(Log().find("orbidden"), std::string::npos) << Log();
+
+  // Deleting the ModelDeployment takes its series off /metrics.
+  ASSERT_EQ(Kubectl({"-n", ns, "delete", "md", "fraud", "--wait=false"}).exit_code, 0);
+  EXPECT_TRUE(ct::PollUntil(
+      [&] {
+        const std::string m = Metrics();
+        return !m.empty() && m.find("name=\"fraud\"") == std::string::npos;
+      },
+      30s))
+      << "series of the deleted ModelDeployment are still exported:\n"
+      << Metrics();
 }
 
 TEST_F(ChartRbacControllerTest, WithoutUpdateOnTheStatusTheControllerSaysItIsForbidden) {
