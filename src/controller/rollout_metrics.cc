@@ -28,9 +28,9 @@ double Num(const json& o, const char* key) {
   return v.is_number() ? v.get<double>() : 0.0;
 }
 
-class Handler final : public runtime::ResourceEventHandler {
+class InformerHandler final : public runtime::ResourceEventHandler {
  public:
-  explicit Handler(RolloutMetrics& m) : m_(m) {}
+  explicit InformerHandler(RolloutMetrics& m) : m_(m) {}
   // runtime::ResourceEventHandler
   void OnAdd(const json& object) override { m_.Observe(object, false); }
   void OnUpdate(const json&, const json& object) override { m_.Observe(object, true); }
@@ -107,7 +107,7 @@ RolloutMetrics::RolloutMetrics(runtime::MetricsRegistry& registry) {
 }
 
 std::shared_ptr<runtime::ResourceEventHandler> RolloutMetrics::Handler() {
-  return std::make_shared<controller::Handler>(*this);
+  return std::make_shared<InformerHandler>(*this);
 }
 
 void RolloutMetrics::Observe(const json& object, bool count_new_run) {
