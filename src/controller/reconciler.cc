@@ -22,6 +22,12 @@ using runtime::ReconcileResult;
 namespace {
 
 constexpr Duration kMinRequeue = std::chrono::milliseconds(200);
+// While a canary is analysed, how often its latest run is looked at. Analysis sources run
+// on their own schedule and do not wake the work queue, and a run can fail at any moment of
+// a long timed step (whose plan only asks to be called again at the step's end): without
+// this, a Failed run waited for that end or for the resync. A look that changes nothing
+// writes nothing.
+constexpr Duration kAnalysisPoll = std::chrono::seconds(1);
 
 kube::ApplyOptions Force() {
   kube::ApplyOptions o;
@@ -172,6 +178,9 @@ ReconcileResult ModelDeploymentReconciler::Reconcile(const runtime::ObjectKey& k
 
   Duration after = plan.requeue_after.value_or(options_.resync_period);
   if (recheck_soon) after = std::min(after, options_.problem_recheck);
+  if (reading.enabled && !plan.status.canary_revision.empty() && !plan.status.abort) {
+    after = std::min(after, kAnalysisPoll);
+  }
   after = std::clamp(after, kMinRequeue, options_.resync_period);
   return ReconcileResult::RequeueAfter(after);
 }

@@ -179,6 +179,47 @@ TEST_F(ReconcilerTest, NewRevisionRollsAsACanaryWithReplicaRatioAndHoldsAtAManua
   EXPECT_EQ(cluster.writes(), 0) << ::testing::PrintToString(cluster.write_log());
 }
 
+// Analysis runs arrive on their own schedule: a run that fails in the middle of a long timed
+// step must abort within about a second, not at the step's end.
+TEST_F(ReconcilerTest, AFailedRunInsideALongPauseAbortsAtTheNextLook) {
+  analysis.SetDefault({.enabled = true, .latest = std::nullopt});
+  cluster.Put(testing::BaselineConfigMap("ml", "fraud-baseline"));
+  json v1 = testing::MdJson("ml", "fraud");
+  v1["spec"]["strategy"] = {
+      {"canary",
+       {{"steps", {{{"setWeight", 50}}, {{"pause", {{"duration", "10m"}}}}}},
+        {"analysis", {{"interval", "5s"}, {"minSamples", 10}, {"failureLimit", 1}}}}}};
+  cluster.Put(v1);
+  Converge();
+  ASSERT_EQ(Stored().status.phase, api::Phase::kHealthy);
+  json v2 = cluster.Object("modeldeployments", "ml", "fraud");
+  v2["spec"]["model"]["digest"] = "sha256:" + std::string(64, 'b');
+  v2["metadata"]["generation"] = 2;
+  std::string rev2 = RevisionOf(cluster.Put(v2));
+  Converge();
+  ASSERT_EQ(Stored().status.canary_revision, rev2);
+  ASSERT_EQ(Stored().status.current_step_index, 1);  // inside the 10-minute pause
+  ReconcileResult r = reconciler.Reconcile(key);
+  ASSERT_EQ(r.kind(), ReconcileResult::Kind::kRequeueAfter);
+  EXPECT_LE(r.after(), std::chrono::seconds(1)) << "the pause's end is 10 minutes away";
+
+  clock.Advance(std::chrono::seconds(30));
+  api::AnalysisStatus failed;
+  failed.revision = rev2;
+  failed.time = std::chrono::floor<std::chrono::seconds>(clock.Now());
+  failed.verdict = api::Verdict::kFailed;
+  failed.message = "amount over its threshold";
+  analysis.SetDefault({.enabled = true, .latest = failed});
+  reconciler.Reconcile(key);  // the next look
+  api::ModelDeployment md = Stored();
+  ASSERT_TRUE(md.status.abort.has_value());
+  EXPECT_EQ(md.status.abort->revision, rev2);
+  EXPECT_EQ(md.status.phase, api::Phase::kDegraded);
+  // Aborted: nothing is analysed any more, so no more fast looks.
+  r = reconciler.Reconcile(key);
+  EXPECT_GT(r.after(), std::chrono::seconds(1));
+}
+
 TEST_F(ReconcilerTest, HttpRouteWeightsFollowThePlanAndAMissingRouteIsReported) {
   cluster.Put(testing::BaselineConfigMap("ml", "fraud-baseline"));
   json v1 = testing::MdJson("ml", "fraud");
