@@ -7,6 +7,7 @@
 
 #include "api/manifest_yaml.h"
 #include "api/validation.h"
+#include "cli/command.h"
 #include "cli/commands_decl.h"
 #include "common/flags.h"
 
@@ -97,14 +98,7 @@ int RunLint(const std::vector<std::string>& args) {
   FlagSet flags("skewgate lint FILE... ('-' reads stdin)",
                 "Check ModelDeployment manifests offline with the API server's rules");
   flags.Bool("quiet", false, "print problems only, not a line per valid file").Short("q");
-  if (Status s = flags.Parse(args); !s.ok()) {
-    std::cerr << "error: " << s.message() << "\n" << flags.Usage();
-    return 2;
-  }
-  if (flags.help_requested()) {
-    std::cout << flags.Usage();
-    return 0;
-  }
+  if (auto exit = ParseFlags(flags, args)) return *exit;
   if (flags.positional().empty()) {
     std::cerr << "error: no file given\n" << flags.Usage();
     return 2;
