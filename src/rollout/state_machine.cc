@@ -182,8 +182,13 @@ void CanarySituation(Decision* d, const internal::CanaryWait& w) {
   } else if (internal::InconclusivePaused(*d)) {
     s.phase = api::Phase::kPaused;
     s.paused_reason = api::kReasonInconclusiveLimit;
+    // The last run's reason says what to fix (a metric source down, no traffic...).
+    const std::string last = st.last_analysis && st.last_analysis->revision == st.canary_revision &&
+                                     !st.last_analysis->message.empty()
+                                 ? "; the last: " + st.last_analysis->message
+                                 : "";
     s.message = where + ": paused after " + std::to_string(st.consecutive_inconclusive_runs) +
-                " inconclusive analysis runs in a row (a successful run or " +
+                " inconclusive analysis runs in a row" + last + " (a successful run or " +
                 "`kubectl skewgate promote` resumes)";
   } else if (w.manual_gate) {
     s.phase = api::Phase::kPaused;

@@ -113,6 +113,22 @@ TEST(Analysis, VerdictSequences) {
   }
 }
 
+TEST(Analysis, TheInconclusivePauseSaysWhyTheLastRunWas) {
+  Rollout r({SetWeight(20), Pause(10min), SetWeight(50)}, 1, /*inconclusive_limit=*/2);
+  for (int i = 0; i < 2; ++i) {
+    r.w.Advance(30s);
+    r.w.analysis = AnalysisRun(r.v2, r.w.now, Verdict::kInconclusive);
+    r.w.analysis->message = "querying Prometheus at http://prom:9090/api/v1/query: refused";
+    r.w.Settle();
+  }
+  EXPECT_EQ(r.w.md.status.phase, api::Phase::kPaused);
+  EXPECT_NE(r.w.md.status.message.find(
+                "2 inconclusive analysis runs in a row; the last: querying Prometheus at "
+                "http://prom:9090/api/v1/query: refused ("),
+            std::string::npos)
+      << r.w.md.status.message;
+}
+
 TEST(Analysis, SameRunIsCountedOnce) {
   Rollout r({SetWeight(20), Pause(10min)}, /*failure_limit=*/3);
   r.Feed(Verdict::kFailed);
