@@ -5,7 +5,7 @@
 # /metrics every second (pods discovered from the API server; see below why file_sd).
 # Each scenario asserts the final state AND the evidence in status and Events.
 #   a. fraud (analysis.prometheus set): a healthy v2 is promoted on counts read from
-#      Prometheus (its sidecar counters equal /stats); a v3 whose amount is x100 against
+#      Prometheus (a sidecar's counters there equal its /stats); a v3 whose amount is x100 against
 #      its training is rolled back naming amount
 #   5. the metric source is down: Prometheus stopped mid-rollout → Inconclusive runs naming
 #      Prometheus, then Paused, never promoted; and fraud-sc (sidecar source) with its
@@ -130,8 +130,8 @@ skewgate-pod-runner --kubeconfig "$KUBECONFIG" --namespace "$NS" --bin-dir "$BIN
 start_load() {  # start_load SERVICE
   skewgate-loadgen --kubeconfig "$KUBECONFIG" -n "$NS" --service "$1" --model fraud \
     --data "$REPO/examples/demo/fraud-live.csv" --ignore transaction_id,prediction \
-    --categorical country,channel --rate 100 --duration 10m >"$WORK/loadgen-$1.log" 2>&1 &
-  pids+=($!)
+    --categorical country,channel --rate 100 --duration 10m >>"$WORK/loadgen-$1.log" 2>&1 &
+  LOAD_PID=$!; pids+=($LOAD_PID)
 }
 
 deploy() {  # deploy NAME MODEL_FILE BASELINE_CM STEPS INCONCLUSIVE_LIMIT [PROMETHEUS_ADDRESS]
@@ -173,11 +173,13 @@ spec:
 YAML
 }
 PROM="http://127.0.0.1:$PROM_PORT"
-QUICK='[{setWeight: 50}, {pause: {duration: 4s}}]'
+# The state machine looks at runs when a timed pause ends (and then every interval), and
+# Prometheus finds a new pod a few seconds after it starts (discovery, then two scrapes
+# before increase() has a value): a 10 s pause has runs with evidence at its end.
+QUICK='[{setWeight: 50}, {pause: {duration: 10s}}]'
 # The rollout of scenario 5: a first pause that needs a successful run (the source works),
-# then a longer one during which the source goes down. The state machine looks at runs
-# when a pause ends (and then every interval), so the down source shows at its end.
-TWO_PAUSES='[{setWeight: 50}, {pause: {duration: 5s}}, {pause: {duration: 15s}}]'
+# then a longer one during which the source goes down, which shows at its end.
+TWO_PAUSES='[{setWeight: 50}, {pause: {duration: 10s}}, {pause: {duration: 15s}}]'
 json_field() { python3 -c 'import json,sys
 try: print(json.load(sys.stdin)'"$1"')
 except Exception: print("")'; }
@@ -213,18 +215,19 @@ check "it compared against the stable (stableScore $(jp '{.status.lastAnalysis.f
 check "a Promoted event names v2" events_with "^fraud Promoted: revision $v2 promoted"
 check "the controller ran v2's analysis through Prometheus" \
   grep -q "\"source\":\"prometheus\",\"revision\":\"$v2\",\"verdict\":\"Successful\"" "$WORK/controller.log"
-# Prometheus' copy of a sidecar's counters is its /stats: the latest scraped sample of the
-# country buckets of one pod is at most one second of traffic (100 requests/s over all
-# pods) behind /stats read just after it.
+# Prometheus' copy of a sidecar's counters is its /stats: with the traffic stopped and two
+# scrapes later, one pod's country buckets summed in Prometheus equal /stats exactly.
+kill "$LOAD_PID"; wait "$LOAD_PID" 2>/dev/null
+sleep 3
 prom_sample="$(curl -s --max-time 5 "$PROM/api/v1/query" --data-urlencode \
   "query=sum by (instance) (skewgate_sidecar_feature_bin_total{namespace=\"$NS\",revision=\"$v2\",feature=\"country\"})" |
   json_field '["data"]["result"][0]')"
 pod_addr="$(python3 -c 'import ast,sys; print(ast.literal_eval(sys.argv[1])["metric"]["instance"])' "$prom_sample" 2>/dev/null)"
 prom_total="$(python3 -c 'import ast,sys; print(ast.literal_eval(sys.argv[1])["value"][1])' "$prom_sample" 2>/dev/null)"
-stats="$(curl -s --max-time 5 "http://$pod_addr/stats")"
+stats="$(curl -s --max-time 5 "http://$pod_addr/stats?flush=1")"
 stats_total="$(echo "$stats" | json_field '["counts"]["features"]["country"]' | tr -d '[] ' | tr , + | bc 2>/dev/null)"
-check "Prometheus' country count of pod $pod_addr ($prom_total) trails its /stats ($stats_total) by at most 1 s of traffic" \
-  python3 -c "import sys; p=float('${prom_total:-nan}'); s=float('${stats_total:-nan}'); sys.exit(not (p > 0 and 0 <= s - p <= 150))"
+check "Prometheus' country count of pod $pod_addr ($prom_total) equals its /stats ($stats_total)" \
+  python3 -c "import sys; p=float('${prom_total:-nan}'); s=float('${stats_total:-nan}'); sys.exit(not (p > 0 and p == s))"
 prom_info="$(curl -s --max-time 5 "$PROM/api/v1/query" --data-urlencode \
   "query=skewgate_sidecar_baseline_info{namespace=\"$NS\",instance=\"$pod_addr\"}" |
   json_field '["data"]["result"][0]["metric"]')"
@@ -233,6 +236,7 @@ check "the info metric carries /stats' baseline hash and the revision ($prom_inf
   bash -c "[ -n '$stats_hash' ] && echo \"\$0\" | grep -q \"'baseline_hash': '$stats_hash'\" && echo \"\$0\" | grep -q \"'revision': '$v2'\"" "$prom_info"
 
 echo "== scenario a: v3 with amount x100 against its training is rolled back"
+start_load fraud
 deploy fraud fraud-v3.json fraud-baseline-cents "$QUICK" 4 "$PROM"
 sleep 2
 check "v3 is rolled back (Degraded)" wait_phase Degraded 120
@@ -242,7 +246,7 @@ check "an AnalysisFailed event names amount" events_with "^fraud AnalysisFailed:
 check "the failed run was read from Prometheus" grep -q '"source":"prometheus","revision":"[0-9a-f]*","verdict":"Failed"' "$WORK/controller.log"
 
 echo "== scenario 5: Prometheus stopped mid-rollout"
-deploy fraud fraud-v1.json fraud-baseline "$TWO_PAUSES" 3 "$PROM"
+deploy fraud fraud-v1.json fraud-baseline "$TWO_PAUSES" 4 "$PROM"
 sleep 2
 check "the canary passes its first pause on a successful run read from Prometheus" wait_second_pause 90
 check "  (that run was Successful)" test "$(jp '{.status.lastAnalysis.verdict}')" = Successful
@@ -253,6 +257,8 @@ check "the last analysis is Inconclusive" test "$(jp '{.status.lastAnalysis.verd
 msg="$(jp '{.status.lastAnalysis.message}')"
 check "its message names Prometheus ($msg)" grep -q "querying Prometheus at $PROM" <<<"$msg"
 check "AnalysisInconclusive events name Prometheus" events_with "^fraud AnalysisInconclusive: .*Prometheus at $PROM"
+pmsg="$(jp '{.status.conditions[?(@.type=="Paused")].message}')"
+check "the Paused condition's message names Prometheus ($pmsg)" grep -q "the last: querying Prometheus at $PROM" <<<"$pmsg"
 check "the canary was never promoted (stable is still v2)" test "$(jp '{.status.stableRevision}')" = "$v2"
 
 echo "== scenario 5: sidecar source, the canary's sidecar admin port unreachable"
@@ -276,6 +282,9 @@ check "the canary pauses instead of promoting" wait_phase Paused 90
 check "the pause says why (inconclusive runs)" test "$(jp '{.status.conditions[?(@.type=="Paused")].reason}')" = InconclusiveLimitReached
 msg="$(jp '{.status.lastAnalysis.message}')"
 check "the last analysis is Inconclusive ($msg)" test "$(jp '{.status.lastAnalysis.verdict}')" = Inconclusive
+pmsg="$(jp '{.status.conditions[?(@.type=="Paused")].message}')"
+check "the Paused condition's message gives the scrape problem ($pmsg)" \
+  grep -qE "the last: (scraping revision $canary|revision $canary has no Ready pods)" <<<"$pmsg"
 check "AnalysisInconclusive events name the scrape problem" \
   events_with "^fraud-sc AnalysisInconclusive: .*(scraping revision $canary|revision $canary has no Ready pods)"
 check "the canary was never promoted (stable is still v1)" test "$(jp '{.status.stableRevision}')" = "$sc1"
