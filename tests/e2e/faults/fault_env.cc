@@ -112,6 +112,43 @@ bool ApiServerReady() {
   return r.exit_code == 0 && r.out.rfind("ok", 0) == 0;
 }
 
+namespace {
+
+bool KwokctlStart() {
+  const char* name = std::getenv("SKEWGATE_CLUSTER_NAME");
+  CommandResult r = RunCommand({"env", "KWOK_WORKDIR=" + ClusterDir() + "/kwok", "kwokctl",
+                                "--name", name ? name : "skewgate", "start", "cluster"});
+  if (r.exit_code != 0) ADD_FAILURE() << "kwokctl start cluster: " << r.err;
+  return r.exit_code == 0;
+}
+
+std::string LeaseRenewTime(const std::string& name) {
+  return Kubectl({"get", "lease", "-n", "kube-system", name, "-o", "jsonpath={.spec.renewTime}"})
+      .out;
+}
+
+// kube-controller-manager and kube-scheduler exit when they cannot renew their own
+// leases while the API server is away (client-go's behaviour); the fault is the API
+// server's restart, not theirs, so whatever died is started again. Both are alive once
+// they have renewed their leases after the API server came back.
+bool ControlPlaneRecovered(std::chrono::seconds timeout) {
+  const std::vector<std::string> leases = {"kube-controller-manager", "kube-scheduler"};
+  std::vector<std::string> before;
+  for (const auto& l : leases) before.push_back(LeaseRenewTime(l));
+  auto renewed = [&] {
+    for (size_t i = 0; i < leases.size(); ++i) {
+      if (LeaseRenewTime(leases[i]) == before[i]) return false;
+    }
+    return true;
+  };
+  // They renew every 2 s; 12 s without a renewal means they are gone.
+  if (PollUntil(renewed, std::chrono::seconds(12))) return true;
+  if (!KwokctlStart()) return false;
+  return PollUntil(ApiServerReady, timeout) && PollUntil(renewed, timeout);
+}
+
+}  // namespace
+
 bool RestartApiServer(std::chrono::seconds timeout, double* down_seconds) {
   const std::string pid_file = KwokClusterDir() + "/pids/kube-apiserver.pid";
   pid_t pid = static_cast<pid_t>(std::atoi(ReadFile(pid_file).c_str()));
@@ -120,22 +157,16 @@ bool RestartApiServer(std::chrono::seconds timeout, double* down_seconds) {
   kill(pid, SIGTERM);
   // Not our child: poll until the pid is gone. A graceful shutdown stops listening at
   // once but can hang afterwards (seen after a compaction); then it is killed.
-  if (!PollUntil([&] { return kill(pid, 0) != 0; }, std::chrono::seconds(8))) {
+  if (!PollUntil([&] { return kill(pid, 0) != 0; }, std::chrono::seconds(3))) {
     kill(pid, SIGKILL);
     if (!PollUntil([&] { return kill(pid, 0) != 0; }, std::chrono::seconds(10))) return false;
   }
-  const char* name = std::getenv("SKEWGATE_CLUSTER_NAME");
-  CommandResult r = RunCommand({"env", "KWOK_WORKDIR=" + ClusterDir() + "/kwok", "kwokctl",
-                                "--name", name ? name : "skewgate", "start", "cluster"});
-  if (r.exit_code != 0) {
-    ADD_FAILURE() << "kwokctl start cluster: " << r.err;
-    return false;
-  }
+  if (!KwokctlStart()) return false;
   bool ready = PollUntil(ApiServerReady, timeout);
   if (down_seconds != nullptr) {
     *down_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
-  return ready;
+  return ready && ControlPlaneRecovered(timeout);
 }
 
 int64_t EtcdRevision() {

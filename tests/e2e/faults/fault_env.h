@@ -42,10 +42,11 @@ bool InstallCrds();
 
 // kubectl get --raw /readyz answers "ok".
 bool ApiServerReady();
-// SIGTERM to kube-apiserver (SIGKILL if it has not exited 8 s later), waits for it to
-// exit, `kwokctl start cluster` (which starts only what is not running), then waits for
-// /readyz. *down_seconds: from the signal to
-// /readyz ok.
+// SIGTERM to kube-apiserver (SIGKILL if it has not exited 3 s later), waits for it to
+// exit, `kwokctl start cluster` (which starts only what is not running), waits for
+// /readyz, then until kube-controller-manager and kube-scheduler have renewed their
+// leases — starting them again if they exited for having lost them. *down_seconds: from
+// the signal to /readyz ok.
 bool RestartApiServer(std::chrono::seconds timeout, double* down_seconds);
 // etcd's current revision (0 on failure) and a physical compaction at `revision`.
 int64_t EtcdRevision();

@@ -153,11 +153,15 @@ void ExpectNoOrphanReplicaSets(const std::string& ns) {
   }
 }
 
-// The evidence, not only the end state: no failing canary was ever stable in any status
-// version the watch saw, no Promoted Event names it, and each passing canary was promoted
-// by exactly one Event (no duplicate promotion across restarts).
+// The evidence, not only the end state. From every status version the watch saw
+// (`kubectl get md -w`): a failing canary was never stable, and a passing one became
+// stable once and stayed (no flip back to v1). From the Events: none announces a failing
+// canary's promotion, and no canary is announced twice. A promotion's Event may be lost
+// when the controller is SIGKILLed between the status write and the Event (Events are
+// recorded only after the status write, so a retried transition is never announced twice);
+// the lost ones are counted in *events_lost.
 void ExpectHistoryClean(const std::string& ns, int n, const std::vector<std::string>& statuses,
-                        char to = 'b') {
+                        char to = 'b', int* events_lost = nullptr) {
   json events = GetJson({"events.events.k8s.io", "-n", ns});
   ASSERT_FALSE(events.is_null());
   for (int i = 0; i < n; ++i) {
@@ -175,18 +179,28 @@ void ExpectHistoryClean(const std::string& ns, int n, const std::vector<std::str
       ++promoted;
       promoted_count += e.contains("series") ? e["series"].value("count", 1) : 1;
     }
+    EXPECT_LE(promoted_count, 1) << RolloutName(i) << ": " << rev << " announced " << promoted_count
+                                 << " times";
     if (ShouldPass(i)) {
-      EXPECT_EQ(promoted, 1) << RolloutName(i) << ": Promoted events for " << rev;
-      EXPECT_EQ(promoted_count, 1) << RolloutName(i) << ": promoted more than once";
+      if (promoted == 0 && events_lost != nullptr) ++*events_lost;
     } else {
       EXPECT_EQ(promoted, 0) << RolloutName(i) << ": failing canary " << rev << " was promoted";
-      for (const std::string& line : statuses) {
-        // "name phase stable canary"
-        std::istringstream in(line);
-        std::string name, phase, stable;
-        in >> name >> phase >> stable;
-        EXPECT_FALSE(name == RolloutName(i) && stable == rev)
-            << "failing canary " << rev << " was stable in a status version: " << line;
+    }
+    bool became_stable = false;
+    for (const std::string& line : statuses) {
+      // "name phase stable canary"
+      std::istringstream in(line);
+      std::string name, phase, stable;
+      in >> name >> phase >> stable;
+      if (name != RolloutName(i) || stable.empty()) continue;
+      if (!ShouldPass(i)) {
+        EXPECT_NE(stable, rev) << "failing canary " << rev
+                               << " was stable in a status version: " << line;
+      } else if (stable == rev) {
+        became_stable = true;
+      } else {
+        EXPECT_FALSE(became_stable)
+            << RolloutName(i) << ": stable went back from " << rev << " to " << stable;
       }
     }
   }
@@ -285,7 +299,10 @@ TEST_F(FaultsTest, ControllerKilledAtRandomPointsDuringConcurrentRollouts) {
             << kill_phase << " s (uptimes ms: " << points << "; seed " << seed
             << "); all converged " << converge << " s after the last restart\n";
   ExpectNoOrphanReplicaSets(ns);
-  ExpectHistoryClean(ns, scale.rollouts, recorder.Finish());
+  int events_lost = 0;
+  ExpectHistoryClean(ns, scale.rollouts, recorder.Finish(), 'b', &events_lost);
+  std::cout << "[figure] Promoted Events lost to a SIGKILL between status write and Event: "
+            << events_lost << " of " << (scale.rollouts + 1) / 2 << "\n";
 }
 
 TEST_F(FaultsTest, LeaderKilledOrFrozenHandsOverAndTheOldLeaderWritesNothing) {
@@ -371,8 +388,10 @@ TEST_F(FaultsTest, LeaderKilledOrFrozenHandsOverAndTheOldLeaderWritesNothing) {
   }
   EXPECT_EQ(writes_after, 0) << "writes from the old leader after it lost the lease:\n"
                              << writes << frozen.Log().substr(0, 6000);
-  std::cout << "[figure] hand-over after SIGKILL of the leader: " << handover_kill
-            << " s; after SIGSTOP: " << handover_freeze << " s (lease 15 s, retry 2 s)\n";
+  std::cout << "[figure] hand-over after SIGKILL of the leader: "
+            << (scale.leader_kill ? std::to_string(handover_kill) + " s" : "(full only)")
+            << "; after SIGSTOP: " << handover_freeze << " s (lease 15 s, retry 2 s); "
+            << "writes by the old leader after SIGCONT: " << writes_after << "\n";
   EXPECT_TRUE(PollUntil([&] { return (why = FirstNotConverged(ns, rollouts, 'c')).empty(); }, 30s))
       << why;
 }
@@ -422,7 +441,9 @@ TEST_F(FaultsTest, ApiServerRestartedAndEtcdCompactedDuringRollouts) {
             << " rollouts converged " << converge << " s after it was back; " << relists
             << " relists after 410 Gone\n";
   ExpectNoOrphanReplicaSets(ns);
-  ExpectHistoryClean(ns, rollouts, {});
+  int events_lost = 0;
+  ExpectHistoryClean(ns, rollouts, {}, 'b', &events_lost);
+  EXPECT_EQ(events_lost, 0) << "the controller was not killed: no Event may be lost";
   // The controller is still alive and serving.
   EXPECT_EQ(c.WaitExit(0ms), -1);
 }
@@ -436,24 +457,32 @@ TEST_F(FaultsTest, ThrottledAndSlowApiServerBacksOffAndResumes) {
   args.insert(args.end(), {"--kubeconfig", proxy.kubeconfig()});
   ControllerProcess c(args);
   ASSERT_TRUE(c.Start()) << c.Log();
-  DeployV1(ns, rollouts);
-  ExpectAllV1Healthy(ns, rollouts, 120s);
-
-  // Slow and half throttled: the rollouts still finish.
-  proxy.SetFaults({{"throttle_percent", 50}, {"retry_after", 1}, {"delay_ms", 300}});
-  ApplyV2(ns, rollouts);
-  std::string why;
+  // Slow and half throttled: the rollouts still finish. Full: a canary rollout v1 → v2
+  // under it; reduced: the first deployment (one rollout cycle less).
+  const json half = {{"throttle_percent", 50}, {"retry_after", 1}, {"delay_ms", 300}};
+  const bool full = Scale().full;
+  if (!full) proxy.SetFaults(half);
   auto t0 = std::chrono::steady_clock::now();
-  EXPECT_TRUE(PollUntil([&] { return (why = FirstNotConverged(ns, rollouts)).empty(); }, 240s))
-      << why;
-  const double slow_converge = SecondsSince(t0);
+  DeployV1(ns, rollouts);
+  ExpectAllV1Healthy(ns, rollouts, 240s);
+  double slow_converge = SecondsSince(t0);
+  std::string why;
+  if (full) {
+    proxy.SetFaults(half);
+    ApplyV2(ns, rollouts);
+    t0 = std::chrono::steady_clock::now();
+    EXPECT_TRUE(PollUntil([&] { return (why = FirstNotConverged(ns, rollouts)).empty(); }, 240s))
+        << why;
+    slow_converge = SecondsSince(t0);
+  }
 
-  // Everything throttled for 12 s, with work pending: requests back off (Retry-After: 1),
-  // no hot loop.
+  // Everything throttled for 12 s (6 reduced), with work pending: requests back off (Retry-After:
+  // 1), no hot loop.
   proxy.SetFaults({{"throttle_percent", 100}, {"retry_after", 1}});
   ApplyV2(ns, rollouts, 'c');
   const double from = UnixNow();
-  std::this_thread::sleep_for(12s);  // the window being measured, not a wait for a state
+  // The window being measured, not a wait for a state.
+  std::this_thread::sleep_for(Scale().full ? 12s : 6s);
   const double to = UnixNow();
   int during = 0;
   for (const ProxiedRequest& r : proxy.Requests()) during += r.time >= from && r.time < to;
@@ -469,7 +498,8 @@ TEST_F(FaultsTest, ThrottledAndSlowApiServerBacksOffAndResumes) {
       << why << "\n"
       << c.Log().substr(0, 4000);
   const double resume = SecondsSince(t0);
-  std::cout << "[figure] 50% 429 + 300 ms per request: " << rollouts << " rollouts converged in "
+  std::cout << "[figure] 50% 429 + 300 ms per request: " << rollouts
+            << (full ? " canary rollouts" : " first deployments") << " converged in "
             << slow_converge << " s; 100% 429: " << rate << " requests/s; converged " << resume
             << " s after the throttling stopped\n";
 }
