@@ -45,10 +45,14 @@ detect_lane() {
   local ns="$RUN-detect" dir="$WORK/detect" i rev start step_ms switch_ms abort_ms late
   local steps='[{"setWeight": 50}, {"pause": {"duration": "10m"}}]'
   lane_start "$ns" "$dir" "$WORK/baseline.json"
-  lane_load "$ns" "$dir" "$LIVE" 100
+  lane_load "$ns" "$dir" "$LIVE" 100; LOAD_DATA="$LIVE"
   lane_deploy "$ns" "$dir" fraud-v1.json fraud-baseline "$steps" false
   lane_wait_phase "$ns" Healthy 120 >/dev/null || { echo "error v1 not Healthy"; return; }
   for i in $(seq 1 "$N_DETECT"); do
+    if [ "${LOAD_DATA:-}" != "$LIVE" ]; then  # a failed trial may have left skewed traffic
+      kill "$LOAD_PID" 2>/dev/null; wait "$LOAD_PID" 2>/dev/null
+      rm -f "$dir/load.json"; lane_load "$ns" "$dir" "$LIVE" 100; LOAD_DATA="$LIVE"
+    fi
     late=0; [ $((i % 2)) = 0 ] && late="$LATE_S"
     LANE_TRIAL="detect-$i" lane_deploy "$ns" "$dir" fraud-v2.json fraud-baseline "$steps" false
     lane_wait_canary "$ns" 60 || { echo "error trial $i: no canary"; continue; }
@@ -65,7 +69,7 @@ detect_lane() {
     step_ms="$(rfc_ms "$(lane_jp "$ns" '{.status.currentStepStartedAt}')")"
     kill "$LOAD_PID"; wait "$LOAD_PID" 2>/dev/null
     rm -f "$dir/load.json"
-    lane_load "$ns" "$dir" "$WORK/skewed.csv" 100
+    lane_load "$ns" "$dir" "$WORK/skewed.csv" 100; LOAD_DATA=skewed
     until [ -s "$dir/load.json" ] && [ "$(jq .firstRequestUnixMs "$dir/load.json")" != 0 ]; do sleep 0.1; done
     switch_ms="$(jq .firstRequestUnixMs "$dir/load.json")"
     lane_wait_phase "$ns" Degraded 120 >/dev/null || { echo "error trial $i: not aborted"; continue; }
@@ -73,7 +77,7 @@ detect_lane() {
     echo "detect $i $rev late=$late window_before_switch_ms=$((switch_ms - step_ms)) latency_ms=$((abort_ms - switch_ms))"
     kill "$LOAD_PID"; wait "$LOAD_PID" 2>/dev/null
     rm -f "$dir/load.json"
-    lane_load "$ns" "$dir" "$LIVE" 100
+    lane_load "$ns" "$dir" "$LIVE" 100; LOAD_DATA="$LIVE"
   done
 }
 
@@ -97,7 +101,7 @@ clean_lane() {
       echo "clean $i $rev promoted total_ms=$((promoted_ms - t0)) pauses_ms=5000"
       if [ "$i" = "$N_CLEAN" ]; then  # where the time of one rollout goes
         kubectl -n "$ns" get events.events.k8s.io -o json | jq -r --arg r "$rev" --argjson t0 "$t0" \
-          '.items[] | select(.note | contains($r)) | [.eventTime, .reason, .note] | @tsv' | sort |
+          '.items[] | select(.eventTime != null and (.note | contains($r))) | [.eventTime, .reason, .note] | @tsv' | sort |
           while IFS=$'\t' read -r t reason note; do
             echo "timeline +$(( $(rfc_ms "$t") - t0 ))ms $reason: $note"
           done
