@@ -161,7 +161,7 @@ spec:
       steps: $4
       analysis:
         interval: 5s
-        minSamples: 100
+        minSamples: 200
         failureLimit: 1
         inconclusiveLimit: $5
         skew:
@@ -209,7 +209,7 @@ check "v2 is promoted (Healthy)" wait_phase Healthy 120
 v2="$(jp '{.status.stableRevision}')"
 check "stable is now v2, not v1" test -n "$v2" -a "$v2" != "$v1"
 check "the last analysis of v2 was Successful" test "$(jp '{.status.lastAnalysis.verdict}')" = Successful
-check "it counted live samples ($(jp '{.status.lastAnalysis.samples}'))" test "$(jp '{.status.lastAnalysis.samples}')" -ge 100
+check "it counted live samples ($(jp '{.status.lastAnalysis.samples}'))" test "$(jp '{.status.lastAnalysis.samples}')" -ge 200
 check "it compared against the stable (stableScore $(jp '{.status.lastAnalysis.features[0].stableScore}'))" \
   test -n "$(jp '{.status.lastAnalysis.features[0].stableScore}')"
 check "a Promoted event names v2" events_with "^fraud Promoted: revision $v2 promoted"
@@ -225,7 +225,9 @@ prom_sample="$(curl -s --max-time 5 "$PROM/api/v1/query" --data-urlencode \
 pod_addr="$(python3 -c 'import ast,sys; print(ast.literal_eval(sys.argv[1])["metric"]["instance"])' "$prom_sample" 2>/dev/null)"
 prom_total="$(python3 -c 'import ast,sys; print(ast.literal_eval(sys.argv[1])["value"][1])' "$prom_sample" 2>/dev/null)"
 stats="$(curl -s --max-time 5 "http://$pod_addr/stats?flush=1")"
-stats_total="$(echo "$stats" | json_field '["counts"]["features"]["country"]' | tr -d '[] ' | tr , + | bc 2>/dev/null)"
+stats_total="$(echo "$stats" | python3 -c 'import json,sys
+try: print(sum(json.load(sys.stdin)["counts"]["features"]["country"]))
+except Exception: print("")')"
 check "Prometheus' country count of pod $pod_addr ($prom_total) equals its /stats ($stats_total)" \
   python3 -c "import sys; p=float('${prom_total:-nan}'); s=float('${stats_total:-nan}'); sys.exit(not (p > 0 and p == s))"
 prom_info="$(curl -s --max-time 5 "$PROM/api/v1/query" --data-urlencode \
@@ -271,11 +273,16 @@ deploy fraud-sc fraud-v2.json fraud-baseline "$TWO_PAUSES" 3
 sleep 2
 check "the canary passes its first pause on a successful run scraped from the sidecars" wait_second_pause 90
 canary="$(jp '{.status.canaryRevision}')"
-for ip in $(kubectl -n "$NS" get pods -l skewgate.io/revision="$canary" -o jsonpath='{.items[*].status.podIP}'); do
-  # The process listening on the pod's admin port (a child of our pod runner) is stopped
-  # (SIGSTOP): connections to it hang, as behind a network policy that drops them.
-  pid="$(ss -Hltnp "src $ip:9090" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)"
-  [ -n "$pid" ] && kill -STOP "$pid" && stopped+=("$pid")
+for pod in $(kubectl -n "$NS" get pods -l skewgate.io/revision="$canary" -o jsonpath='{.items[*].metadata.name}'); do
+  # The pod's sidecar process (a child of our pod runner, started with its configuration
+  # under the pod's folder) is stopped (SIGSTOP): connections to its admin port hang, as
+  # behind a network policy that drops them.
+  for proc in /proc/[0-9]*; do
+    cmd="$(tr '\0' ' ' <"$proc/cmdline" 2>/dev/null)"
+    if [[ "$cmd" == *skewgate-sidecar*"$WORK/pods/${NS}_$pod/"* ]]; then
+      kill -STOP "${proc#/proc/}" && stopped+=("${proc#/proc/}")
+    fi
+  done
 done
 check "the canary's sidecars were stopped (${#stopped[@]})" test "${#stopped[@]}" -ge 1
 check "the canary pauses instead of promoting" wait_phase Paused 90
