@@ -14,6 +14,7 @@ APT_PACKAGES=(
   prometheus                              # metric source in the closed-loop tests
   lua5.4                                  # runs the Argo CD health check in tests
   python3 python3-pip
+  openssl                                 # the fault tests' throwaway CAs (tests/e2e/faults)
 )
 PY_MODULES=(numpy scipy yaml)
 PY_PACKAGES=(numpy scipy pyyaml)
