@@ -42,7 +42,9 @@ nodes_ready() {
 create_nodes() {
   local n
   for n in $(seq 0 $((NODES - 1))); do
-    sed "s/@N@/$n/g" "$HACK_DIR/manifests/node.yaml.tmpl"; echo "---"
+    # The nodes' podCIDRs decide the pod IPs: they follow POD_CIDR's first two octets, so
+    # a side cluster with its own SKEWGATE_POD_CIDR never hands out another cluster's IPs.
+    sed -e "s/@N@/$n/g" -e "s/127\.100\./${POD_CIDR%.*.*}./g" "$HACK_DIR/manifests/node.yaml.tmpl"; echo "---"
   done | kubectl --kubeconfig "$KUBECONFIG_OUT" apply -f - >>"$CLUSTER_DIR/create.log" 2>&1
 }
 
