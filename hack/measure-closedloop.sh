@@ -13,6 +13,8 @@
 # Results: bench/results/closedloop.{json,md} with machine, versions and date.
 #   hack/measure-closedloop.sh                       # N_DETECT=6 N_CLEAN=10 LATE_S=30
 #   SKEWGATE_CLUSTER_DIR=.cluster-e2e N_CLEAN=3 hack/measure-closedloop.sh
+# While other local clusters run, give this one its own pod IPs (SKEWGATE_POD_CIDR=
+# 127.117.0.0/16 when it is created): pods of two clusters on one IP feed each other.
 set -uo pipefail
 REPO="$(cd "$(dirname "$0")/.." && pwd)"; cd "$REPO"
 BUILD="${BUILD_DIR:-$REPO/build}"
