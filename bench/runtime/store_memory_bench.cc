@@ -1,11 +1,13 @@
-// Store memory: heap bytes that 1,000 cached Pods / ReplicaSets cost in the informer's
-// store, as the API server sends them (with managedFields, like objects written by
-// server-side apply and kubelet) and under the two projections the runtime offers:
-// StripBookkeeping (the default) and KeepOnly (what the ModelDeployment controller
-// reads). Measured with glibc mallinfo2() before and after filling a StoreImpl; the
-// objects' construction outside the store is not counted.
+// Store memory and read cost: heap bytes that 1,000 cached Pods / ReplicaSets /
+// ModelDeployments cost in the informer's store, as the API server sends them (with
+// managedFields, like objects written by server-side apply and kubelet) and under the two
+// projections the runtime offers: StripBookkeeping (the default) and KeepOnly (what the
+// ModelDeployment controller reads), each decoded and compact (packed as MessagePack).
+// Measured with glibc mallinfo2() before and after filling a StoreImpl; the objects'
+// construction outside the store is not counted. BM_StoreGet is what a compact store
+// trades for it: the time of one Get (a decode when compact).
 //
-//   build/bin/runtime_store_memory_bench   # counters: bytes_per_1000
+//   build/bin/runtime_store_memory_bench   # counters: bytes_per_1000; BM_StoreGet: ns
 #include <benchmark/benchmark.h>
 #include <malloc.h>
 
@@ -192,44 +194,163 @@ json ReplicaSet(int i) {
             {"observedGeneration", 3}}}};
 }
 
+// A ModelDeployment as the scale benchmark's are after a rollout (spec of
+// bench/scale/scale_harness.cc, the status the controller writes): ~3.2 KB of JSON
+// without its managedFields.
+json ModelDeployment(int i) {
+  const std::string name = "md-" + std::to_string(100000 + i);
+  const std::string rev = "7f3c9a" + std::to_string(1000 + i % 1000);
+  json conditions = json::array();
+  for (const char* t :
+       {"Ready", "Progressing", "Degraded", "Paused", "InvalidSpec", "Reconciling", "Stalled"}) {
+    const bool ready = std::string(t) == "Ready";
+    conditions.push_back({{"type", t},
+                          {"status", ready ? "True" : "False"},
+                          {"observedGeneration", 1},
+                          {"lastTransitionTime", "2026-11-27T03:31:02Z"},
+                          {"reason", ready ? "RolloutComplete" : "NotApplicable"},
+                          {"message", ready ? "revision " + rev + " serves all traffic" : ""}});
+  }
+  return {{"apiVersion", "skewgate.io/v1alpha1"},
+          {"kind", "ModelDeployment"},
+          {"metadata",
+           {{"name", name},
+            {"namespace", "bench-" + std::to_string(i % 16)},
+            {"uid", "3f0c1e2a-5b6d-4c8e-9f10-" + std::to_string(100000000000 + i)},
+            {"resourceVersion", std::to_string(300000 + i)},
+            {"generation", 1},
+            {"creationTimestamp", "2026-11-27T03:30:10Z"},
+            {"managedFields",
+             {ManagedField("scale_harness", "",
+                           {{"f:spec",
+                             {{"f:replicas", json::object()},
+                              {"f:model", json::object()},
+                              {"f:strategy", json::object()}}}}),
+              ManagedField("skewgate-controller", "status",
+                           {{"f:status",
+                             {{"f:conditions", json::object()},
+                              {"f:phase", json::object()},
+                              {"f:history", json::object()}}}})}}}},
+          {"spec",
+           {{"replicas", 1},
+            {"model",
+             {{"uri", "https://models.example.com/bench/model.json"},
+              {"digest", "sha256:" + std::string(64, 'd')}}},
+            {"baseline", {{"configMapRef", {{"name", "bench-baseline"}}}}},
+            {"template",
+             {{"spec",
+               {{"containers",
+                 {{{"name", "server"},
+                   {"image", "registry.example.com/bench-server:1"},
+                   {"ports", {{{"containerPort", 8081}}}}}}}}}}},
+            {"strategy",
+             {{"canary", {{"steps", {{{"setWeight", 50}}, {{"pause", json::object()}}}}}}}}}},
+          {"status",
+           {{"observedGeneration", 1},
+            {"phase", "Healthy"},
+            {"message", "revision " + rev + " serves all traffic"},
+            {"conditions", conditions},
+            {"stableRevision", rev},
+            {"canaryRevision", ""},
+            {"baselineDigest", "sha256:" + std::string(64, 'b')},
+            {"currentStepIndex", 2},
+            {"canaryWeight", 0},
+            {"actualCanaryWeight", 0},
+            {"failedRuns", 0},
+            {"consecutiveInconclusiveRuns", 0},
+            {"lastProgressTime", "2026-11-27T03:31:02Z"},
+            {"replicas", 1},
+            {"readyReplicas", 1},
+            {"selector", "skewgate.io/modeldeployment=" + name},
+            {"history",
+             {{{"revision", rev},
+               {"modelDigest", "sha256:" + std::string(64, 'd')},
+               {"image", "registry.example.com/bench-server:1"},
+               {"baselineDigest", "sha256:" + std::string(64, 'b')},
+               {"outcome", "Active"},
+               {"time", "2026-11-27T03:31:02Z"},
+               {"message", "first revision"}}}}}}};
+}
+
 size_t HeapInUse() { return mallinfo2().uordblks; }
 
+enum class Kind { kPods, kReplicaSets, kModelDeployments };
 enum class Mode { kWhole, kStripBookkeeping, kKeepOnly };
 
-Projection ProjectionFor(Mode m, bool pods) {
+json ObjectOf(Kind k, int i) {
+  switch (k) {
+    case Kind::kPods: return Pod(i);
+    case Kind::kReplicaSets: return ReplicaSet(i);
+    case Kind::kModelDeployments: return ModelDeployment(i);
+  }
+  return json();
+}
+
+const char* NameOf(Kind k) {
+  switch (k) {
+    case Kind::kPods: return "Pods";
+    case Kind::kReplicaSets: return "ReplicaSets";
+    case Kind::kModelDeployments: return "ModelDeployments";
+  }
+  return "";
+}
+
+const char* NameOf(Mode m) {
+  switch (m) {
+    case Mode::kWhole: return "whole";
+    case Mode::kStripBookkeeping: return "StripBookkeeping";
+    case Mode::kKeepOnly: return "KeepOnly";
+  }
+  return "";
+}
+
+Projection ProjectionFor(Mode m, Kind k) {
   switch (m) {
     case Mode::kWhole: return nullptr;
     case Mode::kStripBookkeeping: return StripBookkeeping;
     case Mode::kKeepOnly:
-      return pods ? KeepOnly({"/status/phase", "/status/conditions", "/status/podIP"})
-                  : KeepOnly({"/spec/replicas", "/status/replicas", "/status/readyReplicas",
-                              "/status/availableReplicas", "/status/observedGeneration",
-                              "/metadata/annotations"});
+      switch (k) {
+        case Kind::kPods: return KeepOnly({"/status/phase", "/status/conditions", "/status/podIP"});
+        case Kind::kReplicaSets:
+          return KeepOnly({"/spec/replicas", "/status/replicas", "/status/readyReplicas",
+                           "/status/availableReplicas", "/status/observedGeneration",
+                           "/metadata/annotations"});
+        // The controller keeps ModelDeployments whole but for bookkeeping: it rebuilds
+        // the status from the cached one.
+        case Kind::kModelDeployments: return StripBookkeeping;
+      }
   }
   return nullptr;
 }
 
-void BM_StoreMemory(benchmark::State& state) {
-  const bool pods = state.range(0) == 0;
-  const Mode mode = static_cast<Mode>(state.range(1));
+// Fills a store with 1,000 objects of `kind`, moved in as the ListWatcher hands them over.
+std::unique_ptr<StoreImpl> Filled(Kind kind, Mode mode, bool compact, double* wire) {
   constexpr int kObjects = 1000;
+  std::vector<json> objects;
+  objects.reserve(kObjects);
+  for (int i = 0; i < kObjects; ++i) objects.push_back(ObjectOf(kind, i));
+  if (wire != nullptr) {
+    *wire = 0;
+    for (auto& o : objects) *wire += static_cast<double>(o.dump().size());
+  }
+  auto store = std::make_unique<StoreImpl>(ProjectionFor(mode, kind), compact);
+  store->IndexByLabel("skewgate.io/modeldeployment");
+  store->ListBegin();
+  for (auto& o : objects) store->ListItem(std::move(o));
+  store->ListDone("1");
+  return store;
+}
+
+void BM_StoreMemory(benchmark::State& state) {
+  const Kind kind = static_cast<Kind>(state.range(0));
+  const Mode mode = static_cast<Mode>(state.range(1));
+  const bool compact = state.range(2) != 0;
   double bytes = 0, wire = 0;
   for (auto _ : state) {
     // Heap before the objects exist; after: the store filled and the originals freed, so
-    // the difference is exactly what the store keeps (objects are moved in, as the
-    // ListWatcher hands them over).
+    // the difference is exactly what the store keeps.
     size_t before = HeapInUse();
-    std::vector<json> objects;
-    objects.reserve(kObjects);
-    for (int i = 0; i < kObjects; ++i) objects.push_back(pods ? Pod(i) : ReplicaSet(i));
-    wire = 0;
-    for (auto& o : objects) wire += static_cast<double>(o.dump().size());
-    auto store = std::make_unique<StoreImpl>(ProjectionFor(mode, pods));
-    store->ListBegin();
-    for (auto& o : objects) store->ListItem(std::move(o));
-    store->ListDone("1");
-    objects.clear();
-    objects.shrink_to_fit();
+    auto store = Filled(kind, mode, compact, &wire);
     size_t after = HeapInUse();
     bytes = static_cast<double>(after) - static_cast<double>(before);
     benchmark::DoNotOptimize(store->Size());
@@ -237,16 +358,35 @@ void BM_StoreMemory(benchmark::State& state) {
   }
   state.counters["bytes_per_1000"] = bytes;
   state.counters["json_bytes_per_1000"] = wire;
-  state.SetLabel(std::string(pods ? "Pods" : "ReplicaSets") + ", " +
-                 (mode == Mode::kWhole              ? "whole"
-                  : mode == Mode::kStripBookkeeping ? "StripBookkeeping"
-                                                    : "KeepOnly"));
+  state.SetLabel(std::string(NameOf(kind)) + ", " + NameOf(mode) +
+                 (compact ? ", compact" : ", decoded"));
 }
 
 BENCHMARK(BM_StoreMemory)
-    ->ArgsProduct({{0, 1}, {0, 1, 2}})
+    ->ArgsProduct({{0, 1, 2}, {0, 1, 2}, {0, 1}})
     ->Iterations(3)
     ->Unit(benchmark::kMillisecond);  // time includes building the objects
+
+// One Get from a store of 1,000: a shared pointer copy when decoded, a MessagePack decode
+// when compact. ModelDeployments as the controller caches them (StripBookkeeping),
+// ReplicaSets and Pods as KeepOnly projections.
+void BM_StoreGet(benchmark::State& state) {
+  const Kind kind = static_cast<Kind>(state.range(0));
+  const bool compact = state.range(1) != 0;
+  const Mode mode = kind == Kind::kModelDeployments ? Mode::kStripBookkeeping : Mode::kKeepOnly;
+  auto store = Filled(kind, mode, compact, nullptr);
+  std::vector<std::string> keys;
+  for (const ObjectPtr& o : store->List()) keys.push_back(ObjectKeyOf(*o));
+  size_t i = 0;
+  for (auto _ : state) {
+    ObjectPtr o = store->Get(keys[i++ % keys.size()]);
+    benchmark::DoNotOptimize(o.get());
+  }
+  state.SetLabel(std::string(NameOf(kind)) + ", " + NameOf(mode) +
+                 (compact ? ", compact" : ", decoded"));
+}
+
+BENCHMARK(BM_StoreGet)->ArgsProduct({{0, 1, 2}, {0, 1}});
 
 }  // namespace
 }  // namespace skewgate::runtime

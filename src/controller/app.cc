@@ -171,9 +171,15 @@ int RunControllerMain(const std::vector<std::string>& args) {
   }
   runtime::Manager manager(**client, registry, mo);
 
+  // Every cache keeps its objects packed (MessagePack, decoded per read): a decoded
+  // nlohmann::json costs 5-7 times its wire size, and a ModelDeployment with its status
+  // ~18.6 KB decoded. Decoding costs microseconds per Get (runtime_store_memory_bench),
+  // against reconciles that wait milliseconds on the API server (docs/performance.md).
   runtime::InformerOptions md_opts;
+  md_opts.compact = true;
   runtime::InformerOptions owned;
   owned.label_selector = kLabelModelDeployment;  // "exists": only what skewgate labelled
+  owned.compact = true;
   // Cache only what the reconciler reads (KeepOnly also keeps name, namespace, uid, labels,
   // ownerReferences...): whole ReplicaSets carry the pod template, and there are one to
   // three of every kind per ModelDeployment.

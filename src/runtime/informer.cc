@@ -6,7 +6,7 @@ namespace skewgate::runtime {
 
 Informer::Informer(kube::Client& client, kube::ResourceType type, std::string ns,
                    InformerOptions options, const Clock& clock)
-    : type_(type), store_(options.projection) {
+    : type_(type), store_(options.projection, options.compact) {
   kube::ListWatchOptions lw = options.list_watch;
   lw.label_selector = options.label_selector;
   lw.field_selector = options.field_selector;

@@ -23,7 +23,10 @@ struct InformerOptions {
   std::string label_selector;
   std::string field_selector;
   Projection projection = StripBookkeeping;  // null keeps objects whole
-  kube::ListWatchOptions list_watch;         // selectors above override the ones here
+  // Keep cached objects packed and decode one per read (see StoreImpl): for kinds with many
+  // or large objects, where memory matters more than a few microseconds per Get.
+  bool compact = false;
+  kube::ListWatchOptions list_watch;  // selectors above override the ones here
 };
 
 class Informer {

@@ -1,5 +1,8 @@
 #include "runtime/store_impl.h"
 
+#include <cstdlib>
+#include <optional>
+
 #include "common/log.h"
 
 namespace skewgate::runtime {
@@ -97,7 +100,8 @@ std::vector<ObjectPtr> Store::ListByLabel(const std::string& ns, const std::stri
   return out;
 }
 
-StoreImpl::StoreImpl(Projection projection) : projection_(std::move(projection)) {}
+StoreImpl::StoreImpl(Projection projection, bool compact)
+    : projection_(std::move(projection)), compact_(compact) {}
 
 void StoreImpl::AddHandler(std::shared_ptr<ResourceEventHandler> handler) {
   handlers_.push_back(std::move(handler));
@@ -107,7 +111,10 @@ void StoreImpl::IndexByLabel(std::string key) {
   std::lock_guard<std::mutex> l(mu_);
   index_label_ = std::move(key);
   index_.clear();
-  for (const auto& [k, o] : objects_) Index(k, *o);
+  for (auto& [k, e] : objects_) {
+    e.index_key = IndexKeyOf(*Materialize(e));
+    Index(k, e);
+  }
 }
 
 std::string StoreImpl::IndexKeyOf(const json& object) const {
@@ -117,14 +124,12 @@ std::string StoreImpl::IndexKeyOf(const json& object) const {
   return StringAt(object, "metadata", "namespace") + "/" + value;
 }
 
-void StoreImpl::Index(const std::string& key, const json& object) {
-  std::string ik = IndexKeyOf(object);
-  if (!ik.empty()) index_[ik].insert(key);
+void StoreImpl::Index(const std::string& key, const Entry& entry) {
+  if (!entry.index_key.empty()) index_[entry.index_key].insert(key);
 }
 
-void StoreImpl::Unindex(const std::string& key, const json& object) {
-  std::string ik = IndexKeyOf(object);
-  auto it = ik.empty() ? index_.end() : index_.find(ik);
+void StoreImpl::Unindex(const std::string& key, const Entry& entry) {
+  auto it = entry.index_key.empty() ? index_.end() : index_.find(entry.index_key);
   if (it == index_.end()) return;
   it->second.erase(key);
   if (it->second.empty()) index_.erase(it);
@@ -133,6 +138,37 @@ void StoreImpl::Unindex(const std::string& key, const json& object) {
 ObjectPtr StoreImpl::Project(json&& object) const {
   if (projection_) return std::make_shared<const json>(projection_(std::move(object)));
   return std::make_shared<const json>(std::move(object));
+}
+
+StoreImpl::Entry StoreImpl::MakeEntry(const ObjectPtr& object) const {
+  Entry e;
+  e.resource_version = ResourceVersionOf(*object);
+  e.index_key = IndexKeyOf(*object);
+  if (!compact_) {
+    e.object = object;
+    return e;
+  }
+  // MessagePack rather than the JSON text: it cannot fail on invalid UTF-8 (dump() throws)
+  // and decodes faster. Written straight into a string sized to fit afterwards, so the
+  // cache holds no growth slack.
+  std::string bytes;
+  json::to_msgpack(*object, nlohmann::detail::output_adapter<char>(bytes));
+  bytes.shrink_to_fit();
+  e.packed = std::make_shared<const std::string>(std::move(bytes));
+  return e;
+}
+
+ObjectPtr StoreImpl::Materialize(const ObjectPtr& object,
+                                 const std::shared_ptr<const std::string>& packed) {
+  if (object) return object;
+  json decoded = json::from_msgpack(packed->begin(), packed->end(), /*strict=*/true,
+                                    /*allow_exceptions=*/false);
+  if (decoded.is_discarded()) {
+    // The store packed these bytes itself from a valid object: memory is corrupt.
+    SG_LOG(Error, "").Msg("store: a packed object does not decode; aborting");
+    std::abort();
+  }
+  return std::make_shared<const json>(std::move(decoded));
 }
 
 bool StoreImpl::WaitForSync(const kube::Cancellation& cancel) const {
@@ -147,36 +183,66 @@ bool StoreImpl::WaitForSync(const kube::Cancellation& cancel) const {
 }
 
 ObjectPtr StoreImpl::Get(const std::string& key) const {
-  std::lock_guard<std::mutex> l(mu_);
-  auto it = objects_.find(key);
-  return it == objects_.end() ? nullptr : it->second;
+  ObjectPtr object;
+  std::shared_ptr<const std::string> packed;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = objects_.find(key);
+    if (it == objects_.end()) return nullptr;
+    object = it->second.object;
+    packed = it->second.packed;
+  }
+  return Materialize(object, packed);
 }
 
+namespace {
+
+// Entries' pointers copied under the store's lock, materialized after it is released.
+struct Snapshot {
+  ObjectPtr object;
+  std::shared_ptr<const std::string> packed;
+};
+
+}  // namespace
+
 std::vector<ObjectPtr> StoreImpl::List(const std::string& ns) const {
+  std::vector<Snapshot> snaps;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (ns.empty()) {
+      snaps.reserve(objects_.size());
+      for (const auto& [k, e] : objects_) snaps.push_back({e.object, e.packed});
+    } else {
+      std::string prefix = ns + "/";
+      for (auto it = objects_.lower_bound(prefix);
+           it != objects_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+        snaps.push_back({it->second.object, it->second.packed});
+      }
+    }
+  }
   std::vector<ObjectPtr> out;
-  std::lock_guard<std::mutex> l(mu_);
-  if (ns.empty()) {
-    out.reserve(objects_.size());
-    for (auto& [k, v] : objects_) out.push_back(v);
-    return out;
-  }
-  std::string prefix = ns + "/";
-  for (auto it = objects_.lower_bound(prefix);
-       it != objects_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
-    out.push_back(it->second);
-  }
+  out.reserve(snaps.size());
+  for (const Snapshot& s : snaps) out.push_back(Materialize(s.object, s.packed));
   return out;
 }
 
 std::vector<ObjectPtr> StoreImpl::ListByLabel(const std::string& ns, const std::string& key,
                                               const std::string& value) const {
   if (key != index_label_ || value.empty()) return Store::ListByLabel(ns, key, value);
+  std::vector<Snapshot> snaps;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = index_.find(ns + "/" + value);
+    if (it == index_.end()) return {};
+    snaps.reserve(it->second.size());
+    for (const std::string& k : it->second) {
+      const Entry& e = objects_.at(k);
+      snaps.push_back({e.object, e.packed});
+    }
+  }
   std::vector<ObjectPtr> out;
-  std::lock_guard<std::mutex> l(mu_);
-  auto it = index_.find(ns + "/" + value);
-  if (it == index_.end()) return out;
-  out.reserve(it->second.size());
-  for (const std::string& k : it->second) out.push_back(objects_.at(k));
+  out.reserve(snaps.size());
+  for (const Snapshot& s : snaps) out.push_back(Materialize(s.object, s.packed));
   return out;
 }
 
@@ -198,34 +264,37 @@ void StoreImpl::ListItem(json&& object) {
     SG_LOG(Warn, "").Msg("list returned an object without metadata.name; ignored");
     return;
   }
-  pending_[key] = Project(std::move(object));
+  pending_[key] = MakeEntry(Project(std::move(object)));
 }
 
 void StoreImpl::ListDone(const std::string& resource_version) {
-  std::map<std::string, ObjectPtr> old;
+  std::map<std::string, Entry> old;
   {
     std::lock_guard<std::mutex> l(mu_);
     old.swap(objects_);
     objects_.swap(pending_);
     pending_.clear();
     index_.clear();
-    for (const auto& [k, o] : objects_) Index(k, *o);
+    for (const auto& [k, e] : objects_) Index(k, e);
     synced_ = true;
     synced_cv_.notify_all();
   }
   if (handlers_.empty()) return;
   // Diff after the swap so handlers (and the reconcilers they wake) read the new state.
   // No lock: this thread is objects_' only writer, and handlers may call Get().
-  for (auto& [key, obj] : objects_) {
+  for (const auto& [key, e] : objects_) {
     auto it = old.find(key);
     if (it == old.end()) {
+      ObjectPtr obj = Materialize(e);
       for (auto& h : handlers_) h->OnAdd(*obj);
-    } else if (ResourceVersionOf(*it->second) != ResourceVersionOf(*obj)) {
-      for (auto& h : handlers_) h->OnUpdate(*it->second, *obj);
+    } else if (it->second.resource_version != e.resource_version) {
+      ObjectPtr before = Materialize(it->second), obj = Materialize(e);
+      for (auto& h : handlers_) h->OnUpdate(*before, *obj);
     }
   }
-  for (auto& [key, obj] : old) {
+  for (const auto& [key, e] : old) {
     if (!objects_.count(key)) {
+      ObjectPtr obj = Materialize(e);
       for (auto& h : handlers_) h->OnDelete(*obj);
     }
   }
@@ -239,27 +308,35 @@ void StoreImpl::Event(kube::WatchEventType type, json&& object) {
     SG_LOG(Warn, "").Msg("watch event for an object without metadata.name; ignored");
     return;
   }
+  // Handlers get this decoded object even when the store keeps it packed.
   ObjectPtr obj = Project(std::move(object));
-  ObjectPtr previous;
+  Entry entry = MakeEntry(obj);
+  std::optional<Entry> previous;
   {
     std::lock_guard<std::mutex> l(mu_);
     auto it = objects_.find(key);
     if (it != objects_.end()) {
+      Unindex(key, it->second);
       previous = it->second;
-      Unindex(key, *previous);
     }
     if (type == kube::WatchEventType::kDeleted) {
       if (it != objects_.end()) objects_.erase(it);
     } else {
-      objects_[key] = obj;
-      Index(key, *obj);
+      Index(key, entry);
+      if (it != objects_.end()) {
+        it->second = std::move(entry);
+      } else {
+        objects_.emplace(key, std::move(entry));
+      }
     }
   }
+  if (handlers_.empty()) return;
+  ObjectPtr before = previous ? Materialize(*previous) : nullptr;
   for (auto& h : handlers_) {
     if (type == kube::WatchEventType::kDeleted) {
-      h->OnDelete(previous ? *previous : *obj);
-    } else if (previous) {
-      h->OnUpdate(*previous, *obj);
+      h->OnDelete(before ? *before : *obj);
+    } else if (before) {
+      h->OnUpdate(*before, *obj);
     } else {
       h->OnAdd(*obj);
     }

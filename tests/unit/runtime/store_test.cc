@@ -120,7 +120,10 @@ TEST(StoreTest, ListByLabelFollowsListsAndWatchEvents) {
   StoreImpl indexed;
   indexed.IndexByLabel(label);
   StoreImpl scanned;  // no index: the Store default filters List(ns)
-  for (StoreImpl* s : {&indexed, &scanned}) {
+  StoreImpl packed_indexed(StripBookkeeping, /*compact=*/true);
+  packed_indexed.IndexByLabel(label);
+  StoreImpl packed_scanned(StripBookkeeping, /*compact=*/true);
+  for (StoreImpl* s : {&indexed, &scanned, &packed_indexed, &packed_scanned}) {
     s->ListBegin();
     s->ListItem(Labelled("ml", "a-1", "1", "a"));
     s->ListItem(Labelled("ml", "b-1", "1", "b"));
@@ -133,7 +136,7 @@ TEST(StoreTest, ListByLabelFollowsListsAndWatchEvents) {
     s->Event(kube::WatchEventType::kDeleted, Labelled("ml", "a-0", "2", "a"));
     s->Event(kube::WatchEventType::kAdded, Labelled("ml", "b-2", "3", "b"));
   }
-  for (const StoreImpl* s : {&indexed, &scanned}) {
+  for (const StoreImpl* s : {&indexed, &scanned, &packed_indexed, &packed_scanned}) {
     EXPECT_EQ(Keys(s->ListByLabel("ml", label, "a")),
               (std::vector<std::string>{"ml/a-1", "ml/b-1"}));
     EXPECT_EQ(Keys(s->ListByLabel("ml", label, "b")), (std::vector<std::string>{"ml/b-2"}));
@@ -142,11 +145,178 @@ TEST(StoreTest, ListByLabelFollowsListsAndWatchEvents) {
     EXPECT_EQ(Keys(s->ListByLabel("ml", "team", "x")), std::vector<std::string>{});
   }
   // A relist rebuilds the index from what the server has now.
-  indexed.ListBegin();
-  indexed.ListItem(Labelled("ml", "b-2", "4", "a"));
-  indexed.ListDone("4");
-  EXPECT_EQ(Keys(indexed.ListByLabel("ml", label, "a")), (std::vector<std::string>{"ml/b-2"}));
-  EXPECT_TRUE(indexed.ListByLabel("ml", label, "b").empty());
+  for (StoreImpl* s : {&indexed, &packed_indexed}) {
+    s->ListBegin();
+    s->ListItem(Labelled("ml", "b-2", "4", "a"));
+    s->ListDone("4");
+    EXPECT_EQ(Keys(s->ListByLabel("ml", label, "a")), (std::vector<std::string>{"ml/b-2"}));
+    EXPECT_TRUE(s->ListByLabel("ml", label, "b").empty());
+  }
+}
+
+// A ModelDeployment-like object with every kind of JSON value a packed store must give
+// back unchanged: nested objects, arrays, signed, unsigned and fractional numbers, bools,
+// null, empty containers and non-ASCII text.
+json RichObject(const std::string& rv) {
+  json o = Labelled("ml", "fraud", rv, "fraud");
+  o["apiVersion"] = "skewgate.io/v1alpha1";
+  o["kind"] = "ModelDeployment";
+  o["metadata"]["generation"] = 7;
+  o["spec"] = {
+      {"replicas", 3},
+      {"model", {{"uri", "s3://models/fraud"}, {"digest", "sha256:ab"}}},
+      {"strategy",
+       {{"canary", {{"steps", {{{"setWeight", 10}}, {{"pause", {{"duration", "5m"}}}}}}}}}},
+      {"analysis", {{"threshold", 0.2}, {"minSamples", 200}, {"features", json::array()}}},
+      {"labels", json::object()}};
+  o["status"] = {{"phase", "Progressing"},
+                 {"observedGeneration", 7},
+                 {"canaryWeight", 10},
+                 {"offset", -3},
+                 {"big", 18446744073709551615ull},
+                 {"paused", false},
+                 {"message", "skew in “amount” — 0.31 > 0.2"},
+                 {"abortedAt", nullptr},
+                 {"lastAnalysis",
+                  {{"verdict", "Failed"},
+                   {"features",
+                    {{{"name", "amount"}, {"score", 0.3125}, {"threshold", 0.2}},
+                     {{"name", "country"}, {"score", 1e-9}, {"threshold", 0.25}}}}}}};
+  return o;
+}
+
+TEST(StoreTest, CompactStoreReturnsEqualObjectsAsFreshSnapshots) {
+  StoreImpl decoded(nullptr);
+  StoreImpl packed(nullptr, /*compact=*/true);
+  for (StoreImpl* s : {&decoded, &packed}) {
+    s->ListBegin();
+    s->ListItem(RichObject("1"));
+    s->ListItem(Obj("ml", "plain", "1"));
+    s->ListDone("1");
+  }
+  ObjectPtr a = packed.Get("ml/fraud");
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(*a, RichObject("1"));
+  EXPECT_EQ(*a, *decoded.Get("ml/fraud"));
+  EXPECT_EQ(a->dump(), RichObject("1").dump());  // the same text, not only ==
+  EXPECT_EQ(packed.Get("ml/nope"), nullptr);
+  // A packed store decodes a new snapshot per read; a decoded one shares its object.
+  EXPECT_NE(packed.Get("ml/fraud").get(), a.get());
+  EXPECT_EQ(decoded.Get("ml/fraud").get(), decoded.Get("ml/fraud").get());
+  ASSERT_EQ(packed.List().size(), 2u);
+  EXPECT_EQ(*packed.List()[0], *decoded.List()[0]);
+  EXPECT_EQ(*packed.List("ml")[1], Obj("ml", "plain", "1"));
+  EXPECT_TRUE(packed.List("other").empty());
+}
+
+TEST(StoreTest, CompactStoreProjectsBeforePacking) {
+  StoreImpl packed(KeepOnly({"/status/phase"}), /*compact=*/true);
+  packed.Event(kube::WatchEventType::kAdded, RichObject("1"));
+  ObjectPtr o = packed.Get("ml/fraud");
+  ASSERT_NE(o, nullptr);
+  EXPECT_EQ((*o)["status"], (json{{"phase", "Progressing"}}));
+  EXPECT_FALSE(o->contains("spec"));
+  EXPECT_EQ((*o)["metadata"]["generation"], 7);
+}
+
+TEST(StoreTest, CompactStoreSnapshotsStayValidAfterUpdatesAndDeletes) {
+  StoreImpl packed(StripBookkeeping, /*compact=*/true);
+  packed.Event(kube::WatchEventType::kAdded, RichObject("1"));
+  ObjectPtr v1 = packed.Get("ml/fraud");
+  std::vector<ObjectPtr> listed = packed.List();
+  json v2 = RichObject("2");
+  v2["status"]["phase"] = "Healthy";
+  packed.Event(kube::WatchEventType::kModified, json(v2));
+  ObjectPtr now = packed.Get("ml/fraud");
+  ASSERT_NE(now, nullptr);
+  EXPECT_EQ(*now, v2);
+  // What readers took before still reads as it was.
+  EXPECT_EQ(*v1, RichObject("1"));
+  EXPECT_EQ((*listed[0])["status"]["phase"], "Progressing");
+  packed.Event(kube::WatchEventType::kDeleted, json(v2));
+  EXPECT_EQ(packed.Get("ml/fraud"), nullptr);
+  EXPECT_EQ((*now)["metadata"]["resourceVersion"], "2");
+  // A relist that drops everything leaves earlier snapshots alone too.
+  packed.Event(kube::WatchEventType::kAdded, RichObject("3"));
+  ObjectPtr v3 = packed.Get("ml/fraud");
+  packed.ListBegin();
+  packed.ListDone("4");
+  EXPECT_EQ(packed.Size(), 0u);
+  EXPECT_EQ((*v3)["metadata"]["resourceVersion"], "3");
+}
+
+// Records whole objects, to check that handlers of a packed store see decoded ones.
+class ObjectRecorder : public ResourceEventHandler {
+ public:
+  void OnAdd(const json& o) override { seen.push_back({"add", json(), o}); }
+  void OnUpdate(const json& a, const json& b) override { seen.push_back({"update", a, b}); }
+  void OnDelete(const json& o) override { seen.push_back({"delete", json(), o}); }
+  struct Call {
+    std::string what;
+    json old_object, object;
+  };
+  std::vector<Call> seen;
+};
+
+TEST(StoreTest, CompactStoreHandlersSeeOldAndNewObjects) {
+  StoreImpl packed(StripBookkeeping, /*compact=*/true);
+  auto rec = std::make_shared<ObjectRecorder>();
+  packed.AddHandler(rec);
+  json v2 = RichObject("2");
+  v2["status"]["lastAnalysis"]["verdict"] = "Successful";
+  packed.Event(kube::WatchEventType::kAdded, RichObject("1"));
+  packed.Event(kube::WatchEventType::kModified, json(v2));
+  packed.Event(kube::WatchEventType::kDeleted, RichObject("3"));
+  ASSERT_EQ(rec->seen.size(), 3u);
+  EXPECT_EQ(rec->seen[0].what, "add");
+  EXPECT_EQ(rec->seen[0].object, RichObject("1"));
+  EXPECT_EQ(rec->seen[1].what, "update");
+  EXPECT_EQ(rec->seen[1].old_object, RichObject("1"));
+  EXPECT_EQ(rec->seen[1].object, v2);
+  // A delete reports the last state the store held, not the tombstone's.
+  EXPECT_EQ(rec->seen[2].what, "delete");
+  EXPECT_EQ(rec->seen[2].object, v2);
+
+  // A relist's difference: unchanged resourceVersions are not reported.
+  rec->seen.clear();
+  packed.ListBegin();
+  packed.ListItem(RichObject("5"));
+  packed.ListItem(Obj("ml", "b", "1"));
+  packed.ListDone("5");
+  packed.ListBegin();
+  packed.ListItem(RichObject("6"));
+  packed.ListItem(Obj("ml", "b", "1"));
+  packed.ListDone("6");
+  packed.ListBegin();
+  packed.ListDone("7");
+  ASSERT_EQ(rec->seen.size(), 5u);
+  EXPECT_EQ(rec->seen[0].what + " " + ObjectKeyOf(rec->seen[0].object), "add ml/b");
+  EXPECT_EQ(rec->seen[1].what, "add");
+  EXPECT_EQ(rec->seen[1].object, RichObject("5"));
+  EXPECT_EQ(rec->seen[2].what, "update");
+  EXPECT_EQ(rec->seen[2].old_object, RichObject("5"));
+  EXPECT_EQ(rec->seen[2].object, RichObject("6"));
+  EXPECT_EQ(rec->seen[3].what + " " + ObjectKeyOf(rec->seen[3].object), "delete ml/b");
+  EXPECT_EQ(rec->seen[4].what, "delete");
+  EXPECT_EQ(rec->seen[4].object, RichObject("6"));
+}
+
+TEST(StoreTest, WatchEventsUpdateACompactStoreBeforeHandlersRun) {
+  StoreImpl packed(StripBookkeeping, /*compact=*/true);
+  struct Checker : ResourceEventHandler {
+    StoreImpl* s;
+    int seen = 0;
+    void OnAdd(const json& o) override { seen += *s->Get(ObjectKeyOf(o)) == o; }
+    void OnUpdate(const json&, const json& o) override { seen += *s->Get(ObjectKeyOf(o)) == o; }
+    void OnDelete(const json& o) override { seen += s->Get(ObjectKeyOf(o)) == nullptr; }
+  };
+  auto c = std::make_shared<Checker>();
+  c->s = &packed;
+  packed.AddHandler(c);
+  packed.Event(kube::WatchEventType::kAdded, Obj("ml", "a", "1"));
+  packed.Event(kube::WatchEventType::kModified, Obj("ml", "a", "2"));
+  packed.Event(kube::WatchEventType::kDeleted, Obj("ml", "a", "3"));
+  EXPECT_EQ(c->seen, 3);
 }
 
 TEST(ProjectionTest, StripBookkeepingDropsManagedFieldsAndLastApplied) {
