@@ -12,7 +12,17 @@ std::string SidecarAnalyzer::Scrape(const RevisionPods& pods, int admin_port,
                                     RevisionWindow& window) {
   int ready = 0;
   for (const auto& pod : pods.pods) {
-    if (!pod.ready || pod.ip.empty()) continue;
+    if (pod.ip.empty()) continue;
+    if (!pod.ready) {
+      // Not serving (yet, or any more): scraped best-effort, so a sidecar that is already
+      // up is anchored before its first request and everything it serves counts. Its
+      // failures are not the run's: it may not be listening yet.
+      auto stats = client_->Fetch(pod.ip, admin_port);
+      if (stats.ok() && (stats->revision.empty() || stats->revision == pods.revision)) {
+        window.Observe({pod.uid, pod.created, stats->counts}).IgnoreError();
+      }
+      continue;
+    }
     ++ready;
     auto stats = client_->Fetch(pod.ip, admin_port);
     if (!stats.ok()) {
@@ -33,6 +43,14 @@ std::string SidecarAnalyzer::Scrape(const RevisionPods& pods, int admin_port,
 
 api::AnalysisStatus SidecarAnalyzer::Analyze(const AnalysisRequest& request) {
   std::lock_guard<std::mutex> lock(mu_);
+  // Windows of revisions that are neither the canary nor the stable any more (a superseded
+  // or aborted canary) are dropped: they would never be read again.
+  for (auto it = windows_.lower_bound({request.key, ""});
+       it != windows_.end() && it->first.first == request.key;) {
+    const bool keep = it->first.second == request.canary.revision ||
+                      (request.stable && it->first.second == request.stable->revision);
+    it = keep ? std::next(it) : windows_.erase(it);
+  }
   Evidence evidence;
   auto window_for = [&](const std::string& revision) -> RevisionWindow& {
     auto k = std::make_pair(request.key, revision);

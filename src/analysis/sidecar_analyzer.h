@@ -32,11 +32,13 @@ class SidecarAnalyzer final : public Analyzer {
   // Analyzer. A scrape that fails, a baseline mismatch or too few samples make the
   // returned status Inconclusive with the reason.
   api::AnalysisStatus Analyze(const AnalysisRequest& request) override;
-  // Drops the windows of a ModelDeployment.
+  // Drops the windows of a ModelDeployment. (Analyze itself drops the windows of revisions
+  // that are no longer its canary or stable.)
   void Forget(const std::string& key) override;
 
  private:
-  // Scrapes the Ready pods of one revision into its window; returns a problem or "".
+  // Scrapes the pods of one revision into its window; returns a problem or "". A pod that
+  // is not Ready is scraped too, best-effort (never a problem).
   std::string Scrape(const RevisionPods& pods, int admin_port, RevisionWindow& window);
 
   std::unique_ptr<StatsClient> client_;

@@ -1,5 +1,8 @@
 #include "controller/sidecar_analysis_source.h"
 
+#include <algorithm>
+#include <variant>
+
 #include "common/log.h"
 #include "common/sha256.h"
 #include "controller/labels.h"
@@ -22,6 +25,39 @@ std::string Str(const json& j, const char* key) {
 bool Analysed(const api::ModelDeployment& md) {
   return md.spec.strategy.canary.has_value() && !md.status.canary_revision.empty() &&
          md.status.current_step_started_at.has_value() && !md.status.abort.has_value();
+}
+
+// Whether the state machine (rollout/canary.cc, AdvanceCanary) is blocked on a successful
+// run at `now`: a timed pause or shadow step whose time is up, or every step done, with no
+// Successful run of the canary counted since. `latest` is the source's latest run of the
+// window. An approximation is harmless: it only decides whether to probe early.
+bool WaitingForRun(const api::ModelDeployment& md, const std::optional<api::AnalysisStatus>& latest,
+                   TimePoint now) {
+  const api::CanaryStrategy& canary = *md.spec.strategy.canary;
+  const api::ModelDeploymentStatus& st = md.status;
+  const TimePoint started = *st.current_step_started_at;
+  if (latest && latest->verdict != api::Verdict::kInconclusive) {
+    return false;  // Successful lets it advance; Failed is counted on the interval's clock
+  }
+  const size_t i = static_cast<size_t>(std::max(st.current_step_index.value_or(0), 0));
+  const bool counted = st.last_analysis && st.last_analysis->revision == st.canary_revision &&
+                       st.last_analysis->verdict == api::Verdict::kSuccessful;
+  if (i >= canary.steps.size()) return !counted;  // promotion needs one since the attempt began
+  const api::CanaryStep& step = canary.steps[i];
+  std::optional<Duration> length;
+  if (const auto* p = std::get_if<api::PauseStep>(&step.action)) {
+    length = p->duration;
+  } else if (const auto* s = std::get_if<api::ShadowStep>(&step.action)) {
+    length = s->duration;
+  }
+  if (!length || now < started + *length) return false;  // setWeight, a manual gate, or not yet
+  return !(counted && st.last_analysis->time > started);
+}
+
+const char* VerdictName(api::Verdict v) {
+  return v == api::Verdict::kSuccessful ? "Successful"
+         : v == api::Verdict::kFailed   ? "Failed"
+                                        : "Inconclusive";
 }
 
 }  // namespace
@@ -77,37 +113,111 @@ AnalysisReading SidecarAnalysisSource::Read(const api::ModelDeployment& md) {
   Tracked& t = tracked_[key];
   std::string window_key =
       md.status.canary_revision + "@" + FormatRfc3339Micro(*md.status.current_step_started_at);
+  const auto now = clock_.SteadyNow();
   if (t.window_key != window_key) {
-    // A new step or a new canary: its first run comes one interval after the step began.
+    // A new step or a new canary: anchor its window now (the loop is woken), and run one
+    // interval later.
     t.window_key = window_key;
-    t.next_run = clock_.SteadyNow() + md.spec.strategy.canary->analysis.interval;
+    t.next_run = now + md.spec.strategy.canary->analysis.interval;
+    t.anchored = &AnalyzerFor(md) != &sidecars_;  // Prometheus keeps no window of ours
+    t.last_scrape.reset();
     t.latest.reset();
+    cv_.notify_all();
   }
   t.md = md;
+  t.last_read = now;
   reading.latest = t.latest;
   return reading;
 }
 
-void SidecarAnalysisSource::RunDue() {
-  std::vector<api::ModelDeployment> due;
+SidecarAnalysisSource::Action SidecarAnalysisSource::Due(const Tracked& t, SteadyTime now,
+                                                         TimePoint wall) {
+  if (now - t.last_read >= kIdleAfter) return Action::kNone;  // nobody reads its runs
+  if (t.last_scrape && now - *t.last_scrape < kMinScrapeGap) return Action::kNone;
+  if (!t.anchored) return Action::kAnchor;
+  if (t.next_run <= now) return Action::kRun;
+  if (WaitingForRun(t.md, t.latest, wall)) return Action::kProbe;
+  return Action::kNone;
+}
+
+int SidecarAnalysisSource::RunDue() {
+  struct Job {
+    api::ModelDeployment md;
+    std::string window_key;
+    Action action;
+  };
+  std::vector<Job> jobs;
+  std::vector<std::string> dropped;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto now = clock_.SteadyNow();
-    for (auto& [key, t] : tracked_) {
-      if (t.next_run <= now) {
-        due.push_back(t.md);
-        t.next_run = now + t.md.spec.strategy.canary->analysis.interval;
+    const auto now = clock_.SteadyNow();
+    const TimePoint wall = clock_.Now();
+    for (auto it = tracked_.begin(); it != tracked_.end();) {
+      Tracked& t = it->second;
+      if (now - t.last_read >= kForgetAfter) {
+        dropped.push_back(it->first);
+        it = tracked_.erase(it);
+        continue;
       }
+      const Action a = Due(t, now, wall);
+      if (a != Action::kNone) {
+        jobs.push_back({t.md, t.window_key, a});
+        t.last_scrape = now;
+        if (a == Action::kAnchor) t.anchored = true;
+        if (a == Action::kRun) t.next_run = now + t.md.spec.strategy.canary->analysis.interval;
+      }
+      ++it;
     }
   }
-  for (const auto& md : due) {
-    api::AnalysisStatus result = RunOne(md);
+  for (const std::string& key : dropped) {
+    sidecars_.Forget(key);
+    prometheus_.Forget(key);
+  }
+  for (const Job& job : jobs) {
+    api::AnalysisStatus result = RunOne(job.md);
+    const std::string key = Key(job.md);
+    // Anchors are never published, probes only when they decide something: an
+    // Inconclusive probe would count towards inconclusiveLimit once a second.
+    const bool publish =
+        job.action == Action::kRun ||
+        (job.action == Action::kProbe && result.verdict != api::Verdict::kInconclusive);
+    if (job.action == Action::kAnchor) {
+      SG_LOG(Info, key)
+          .Msg("analysis window anchored")
+          .Field("revision", result.revision)
+          .Field("note", result.message);
+    } else if (publish) {
+      // "revision" then "verdict": the closed-loop benchmark greps for that pair.
+      SG_LOG(Info, key)
+          .Msg("analysis run")
+          .Field("source", &AnalyzerFor(job.md) == &sidecars_ ? "sidecar" : "prometheus")
+          .Field("revision", result.revision)
+          .Field("verdict", VerdictName(result.verdict))
+          .Field("trigger", job.action == Action::kRun ? "interval" : "probe")
+          .Field("maxScore", result.max_score)
+          .Field("maxFeature", result.max_feature);
+    } else {
+      SG_LOG(Debug, key)
+          .Msg("analysis probe: inconclusive, not published")
+          .Field("revision", result.revision)
+          .Field("note", result.message);
+    }
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = tracked_.find(Key(md));
-    if (it != tracked_.end() && it->second.md.status.canary_revision == result.revision) {
-      it->second.latest = std::move(result);
+    auto it = tracked_.find(key);
+    if (it == tracked_.end()) {
+      // Forgotten while this ran: the analyzer may have made the windows again.
+      sidecars_.Forget(key);
+      prometheus_.Forget(key);
+      continue;
     }
+    Tracked& t = it->second;
+    if (!publish || t.window_key != job.window_key) continue;  // a run of an older window
+    if (job.action == Action::kProbe) {
+      t.next_run = clock_.SteadyNow() + t.md.spec.strategy.canary->analysis.interval;
+    }
+    t.latest = std::move(result);
   }
+  return static_cast<int>(jobs.size());
 }
 
 StatusOr<std::shared_ptr<const skew::Baseline>> SidecarAnalysisSource::BaselineOf(
@@ -198,15 +308,6 @@ api::AnalysisStatus SidecarAnalysisSource::RunOne(const api::ModelDeployment& md
     }
   }
   api::AnalysisStatus s = analyzer.Analyze(req);
-  SG_LOG(Info, req.key)
-      .Msg("analysis run")
-      .Field("source", list_pods ? "sidecar" : "prometheus")
-      .Field("revision", s.revision)
-      .Field("verdict", s.verdict == api::Verdict::kSuccessful ? "Successful"
-                        : s.verdict == api::Verdict::kFailed   ? "Failed"
-                                                               : "Inconclusive")
-      .Field("maxScore", s.max_score)
-      .Field("maxFeature", s.max_feature);
   return s;
 }
 

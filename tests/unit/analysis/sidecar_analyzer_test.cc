@@ -104,5 +104,38 @@ TEST_F(SidecarAnalyzerTest, ANewStepStartsAFreshWindow) {
   EXPECT_EQ(analyzer_->Analyze(req_).verdict, api::Verdict::kSuccessful);
 }
 
+TEST_F(SidecarAnalyzerTest, TheWindowOfARevisionNoLongerTheCanaryIsDropped) {
+  req_.canary.pods[0].created = t0_ - 10s;  // anchored by its first scrape
+  Serve("127.100.0.1", CountryCounts(b_.hash, "s1", 500, 500));
+  EXPECT_EQ(analyzer_->Analyze(req_).samples, 0);
+  // Another canary replaces rev2 (rev2 was aborted or superseded): its window goes.
+  AnalysisRequest next = req_;
+  next.canary = {"rev3", {{"uid-3", "127.100.0.3", t0_ + 1s, true}}};
+  Serve("127.100.0.3", CountryCounts(b_.hash, "s3", 50, 50));
+  analyzer_->Analyze(next);
+  // Had rev2's window been kept, the 200 new requests would count; it starts over.
+  Serve("127.100.0.1", CountryCounts(b_.hash, "s1", 600, 600));
+  auto s = analyzer_->Analyze(req_);
+  EXPECT_EQ(s.verdict, api::Verdict::kInconclusive) << s.message;
+  EXPECT_EQ(s.samples, 0);
+}
+
+TEST_F(SidecarAnalyzerTest, APodNotReadyYetIsAnchoredSoAllItServesCounts) {
+  // Created before the window, its sidecar up but its model still loading (not Ready).
+  req_.canary.pods[0].created = t0_ - 10s;
+  req_.canary.pods[0].ready = false;
+  Serve("127.100.0.1", CountryCounts(b_.hash, "s1", 0, 0));
+  auto s = analyzer_->Analyze(req_);
+  EXPECT_EQ(s.verdict, api::Verdict::kInconclusive);
+  EXPECT_NE(s.message.find("no Ready pods"), std::string::npos) << s.message;
+  // Ready, it served 600 requests: all of them are the window's (without the scrape while
+  // it was not Ready, this first one would anchor it and count 0).
+  req_.canary.pods[0].ready = true;
+  Serve("127.100.0.1", CountryCounts(b_.hash, "s1", 300, 300));
+  s = analyzer_->Analyze(req_);
+  EXPECT_EQ(s.verdict, api::Verdict::kSuccessful) << s.message;
+  EXPECT_EQ(s.samples, 600);
+}
+
 }  // namespace
 }  // namespace skewgate::analysis
