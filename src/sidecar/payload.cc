@@ -22,6 +22,12 @@ bool LooksLikeTensorList(const JsonDoc& doc, uint32_t arr) {
           doc.Find(first, "data") != kNoNode);
 }
 
+// {"b64": "..."}: a binary value, counted as skipped, never as a row of named features.
+bool IsBinaryValue(const JsonDoc& doc, uint32_t node) {
+  const JsonNode& n = doc.node(node);
+  return n.type == JsonType::kObject && n.size == 1 && doc.Find(node, "b64") != kNoNode;
+}
+
 }  // namespace
 
 bool ParseProtocol(std::string_view text, Protocol* out) {
@@ -68,8 +74,7 @@ FeatureValue ToFeatureValue(const JsonDoc& doc, uint32_t node) {
       break;
     case JsonType::kNull: v.kind = FeatureValue::Kind::kMissing; break;
     case JsonType::kObject:
-      v.kind = n.size == 1 && doc.Find(node, "b64") != kNoNode ? FeatureValue::Kind::kSkipped
-                                                               : FeatureValue::Kind::kInvalid;
+      v.kind = IsBinaryValue(doc, node) ? FeatureValue::Kind::kSkipped : FeatureValue::Kind::kInvalid;
       break;
     case JsonType::kArray: v.kind = FeatureValue::Kind::kInvalid; break;
   }
@@ -80,7 +85,7 @@ void PayloadDecoder::EmitRow(const JsonDoc& doc, uint32_t row,
                              const std::vector<std::string>& columns, RowSink& sink) {
   sink.BeginRow();
   const JsonNode& r = doc.node(row);
-  if (r.type == JsonType::kObject && !(r.size == 1 && doc.Find(row, "b64") != kNoNode)) {
+  if (r.type == JsonType::kObject && !IsBinaryValue(doc, row)) {
     for (uint32_t c = r.first_child; c != kNoNode; c = doc.node(c).next_sibling) {
       sink.Value(doc.node(c).key, ToFeatureValue(doc, c));
     }
@@ -106,8 +111,8 @@ DecodeResult PayloadDecoder::DecodeV1Rows(const JsonDoc& doc, uint32_t rows,
         res.reason = kShapeMismatch;
         return res;
       }
-    } else if (n.type != JsonType::kObject && columns.size() != 1) {
-      res.reason = kShapeMismatch;  // a scalar per row needs exactly one column
+    } else if ((n.type != JsonType::kObject || IsBinaryValue(doc, r)) && columns.size() != 1) {
+      res.reason = kShapeMismatch;  // a scalar (or binary) value per row needs exactly one column
       return res;
     }
   }
@@ -301,6 +306,8 @@ DecodeResult PayloadDecoder::DecodeRequest(const JsonDoc& doc, RowSink& sink) {
     case Protocol::kRows:
       if (IsType(doc, root, JsonType::kArray)) {
         res = DecodeV1Rows(doc, root, config_.columns, sink);
+      } else if (IsBinaryValue(doc, root) && config_.columns.size() != 1) {
+        res.reason = kShapeMismatch;  // a binary value alone needs exactly one column
       } else if (IsType(doc, root, JsonType::kObject)) {
         EmitRow(doc, root, config_.columns, sink);
         res.rows = 1;

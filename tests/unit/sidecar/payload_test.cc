@@ -156,6 +156,31 @@ TEST(PayloadDecoder, ForcedProtocolOverridesDetection) {
   EXPECT_EQ(rec.rows, std::vector<std::string>{"instances=1"});
 }
 
+// A row that is a binary value ({"b64": ...}) is a scalar: it needs exactly one column.
+// With none (found by fuzz_payload: `[{"b64":{}}]`) it used to index an empty column list.
+TEST(PayloadDecoder, BinaryValueRowNeedsExactlyOneColumn) {
+  for (const char* body : {R"([{"b64": {}}])", R"({"b64": "AAA="})"}) {
+    for (size_t n_columns : {0u, 1u, 2u}) {
+      DecoderConfig c;
+      c.protocol = Protocol::kRows;
+      c.columns.assign({"a", "b"});
+      c.columns.resize(n_columns);
+      PayloadDecoder dec(c);
+      JsonDoc doc;
+      ASSERT_EQ(doc.Parse(body), JsonError::kNone);
+      Recorder rec;
+      DecodeResult r = dec.DecodeRequest(doc, rec);
+      if (n_columns == 1) {
+        ASSERT_TRUE(r.ok()) << body;
+        EXPECT_EQ(rec.rows, std::vector<std::string>{"a=skip"}) << body;
+      } else {
+        EXPECT_EQ(r.reason, "shape_mismatch") << body << " with " << n_columns << " columns";
+        EXPECT_TRUE(rec.rows.empty()) << body;
+      }
+    }
+  }
+}
+
 TEST(Protocol, ParsesNames) {
   Protocol p;
   EXPECT_TRUE(ParseProtocol("v2", &p));
