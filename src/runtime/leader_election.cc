@@ -1,5 +1,7 @@
 #include "runtime/leader_election.h"
 
+#include <algorithm>
+
 #include "common/log.h"
 #include "kube/errors.h"
 #include "kube/resource.h"
@@ -173,6 +175,20 @@ bool LeaderElector::TryAcquireOrRenew() {
   return true;
 }
 
+Duration LeaderElector::CampaignWait() const {
+  std::lock_guard<std::mutex> l(mu_);
+  if (!have_observed_ || observed_.holder_identity.empty() ||
+      observed_.holder_identity == config_.identity) {
+    return config_.retry_period;
+  }
+  const auto expiry = observed_time_ + std::chrono::seconds(observed_.lease_duration_seconds);
+  const auto left = std::chrono::duration_cast<Duration>(expiry - clock_.SteadyNow());
+  // Past expiry and still not ours (a conflict with another candidate, an API error):
+  // back to the normal pace.
+  if (left <= Duration::zero()) return config_.retry_period;
+  return std::min(config_.retry_period, left);
+}
+
 bool LeaderElector::HoldsLease() const {
   if (!is_leader_.load()) return false;
   const auto renewed = std::chrono::steady_clock::time_point(
@@ -204,7 +220,7 @@ Status LeaderElector::Run(const kube::Cancellation& cancel, const LeaderCallback
   on_new_leader_ = callbacks.on_new_leader;
   // Campaign.
   while (!TryAcquireOrRenew()) {
-    if (!cancel.SleepFor(clock_, config_.retry_period)) return OkStatus();
+    if (!cancel.SleepFor(clock_, CampaignWait())) return OkStatus();
   }
   SG_LOG(Info, where).Msg("became leader").Field("identity", config_.identity);
   if (callbacks.on_started_leading) callbacks.on_started_leading();

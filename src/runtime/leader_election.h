@@ -97,6 +97,11 @@ class LeaderElector {
   bool HoldsLease() const;
   // The holder in the last record seen ("" when none or not yet read).
   std::string ObservedLeader() const;
+  // How long a candidate waits before its next attempt: the retry period, or less when
+  // another holder's lease expires sooner (so a dead leader is replaced at expiry, not at
+  // the next retry after it: hand-over within lease duration + retry period of the last
+  // renewal, not + 2 retry periods).
+  Duration CampaignWait() const;
   const LeaderElectionConfig& config() const { return config_; }
 
  private:

@@ -204,5 +204,50 @@ TEST(LeaderElectionTest, LeaderThatCannotRenewStepsDownWithinRenewDeadline) {
   EXPECT_FALSE(a.IsLeader());
 }
 
+// A standby replaces a dead leader when the lease expires, judged from when it first saw
+// the last renewal, not at its next retry after that: on a 2 s retry grid that starts 1 s
+// after the renewal it would take over only 16 s after its first look instead of 15 s.
+TEST(LeaderElectionTest, StandbyTakesOverAtExpiryNotAtTheNextRetry) {
+  FakeClock clock;
+  FakeClient api;
+  LeaderElector a(api, Config("a"), clock), b(api, Config("b"), clock);
+  ASSERT_TRUE(a.TryAcquireOrRenew());  // a's last renewal; then a dies
+  clock.Advance(1s);
+  EXPECT_EQ(b.CampaignWait(), 2s) << "nothing observed yet: the retry period";
+  kube::Cancellation stop;
+  std::atomic<bool> leading{false};
+  LeaderCallbacks cb;
+  cb.on_started_leading = [&] { leading = true; };
+  std::thread t([&] { (void)b.Run(stop, cb); });
+  for (int i = 0; i < 1000000 && b.ObservedLeader().empty(); ++i) std::this_thread::yield();
+  ASSERT_EQ(b.ObservedLeader(), "a");
+  Duration advanced = 0s;
+  while (!leading && advanced <= 17s) {
+    clock.Advance(100ms);
+    advanced += 100ms;
+    for (int i = 0; i < 2000 && !leading; ++i) std::this_thread::yield();
+  }
+  EXPECT_EQ(Spec(api)["holderIdentity"], "b");
+  stop.Cancel();  // releases the lease
+  t.join();
+  EXPECT_TRUE(leading);
+  EXPECT_GE(advanced, 15s);
+  EXPECT_LE(advanced, 15100ms) << "took over on the retry grid, not at expiry";
+}
+
+TEST(LeaderElectionTest, CampaignWaitIsTheRetryPeriodOrTheTimeLeftOnAnotherHoldersLease) {
+  FakeClock clock;
+  FakeClient api;
+  LeaderElector a(api, Config("a"), clock), b(api, Config("b"), clock);
+  ASSERT_TRUE(a.TryAcquireOrRenew());
+  EXPECT_EQ(a.CampaignWait(), 2s) << "its own lease: the retry period";
+  EXPECT_FALSE(b.TryAcquireOrRenew());
+  EXPECT_EQ(b.CampaignWait(), 2s);
+  clock.Advance(13500ms);
+  EXPECT_EQ(b.CampaignWait(), 1500ms);
+  clock.Advance(1500ms);
+  EXPECT_EQ(b.CampaignWait(), 2s) << "expired but not yet taken: the normal pace";
+}
+
 }  // namespace
 }  // namespace skewgate::runtime
