@@ -238,8 +238,12 @@ Status ModelDeploymentReconciler::ApplyConfigMaps(const api::ModelDeployment& md
     json cm = BuildSidecarConfigMap(r);
     cm["data"][kSidecarConfigFile] = want_config.dump(2) + "\n";
     ++writes_.config_maps;
+    // Only the one data key changes later, and an apply of it takes it over from the
+    // POST's manager: nothing the apply would have to release.
     SG_RETURN_IF_ERROR(
-        client_.Apply(kube::resources::ConfigMaps(), md.Namespace(), cm, Force()).status());
+        observed.is_object()
+            ? client_.Apply(kube::resources::ConfigMaps(), md.Namespace(), cm, Force()).status()
+            : CreateOrApply(kube::resources::ConfigMaps(), md.Namespace(), cm));
   }
   return OkStatus();
 }
@@ -258,9 +262,13 @@ Status ModelDeploymentReconciler::ApplyReplicaSets(const api::ModelDeployment& m
       }
       RevisionObjects r{md, d.revision, d.replicas, options_.image, std::nullopt};
       ++writes_.replica_sets;
+      // Created with a POST; later only its size changes (a merge patch, below). An
+      // existing ReplicaSet we do not control yet is applied, as before.
+      json rs = BuildReplicaSet(r);
       SG_RETURN_IF_ERROR(
-          client_.Apply(kube::resources::ReplicaSets(), md.Namespace(), BuildReplicaSet(r), Force())
-              .status());
+          observed.is_object()
+              ? client_.Apply(kube::resources::ReplicaSets(), md.Namespace(), rs, Force()).status()
+              : CreateOrApply(kube::resources::ReplicaSets(), md.Namespace(), rs));
       SG_LOG(Info, md.Namespace() + "/" + md.Name())
           .Msg("replica set applied")
           .Field("replicaset", d.name)
@@ -291,7 +299,27 @@ Status ModelDeploymentReconciler::ApplyService(const api::ModelDeployment& md,
   json observed = CachedObject(caches_.services, md.Namespace(), name);
   if (ServiceMatches(observed, desired)) return OkStatus();
   ++writes_.services;
+  if (!observed.is_object())
+    return CreateOrApply(kube::resources::Services(), md.Namespace(), desired);
+  if (ControlledBy(observed, md)) {
+    return client_
+        .MergePatch(kube::resources::Services(), md.Namespace(), name,
+                    ServicePatch(observed, desired), Manager())
+        .status();
+  }
+  // Someone else's Service of that name: take it over as before (the apply adds our
+  // controller reference, or is refused when another controller holds it).
   return client_.Apply(kube::resources::Services(), md.Namespace(), desired, Force()).status();
+}
+
+Status ModelDeploymentReconciler::CreateOrApply(const kube::ResourceType& type,
+                                                const std::string& ns, const json& object) {
+  // A POST costs the API server much less than a server-side apply that creates (no typed
+  // merge, no apply-managedFields bookkeeping), and a new object has nothing to merge with.
+  // When the cache was only behind and the object exists, do what would have been done.
+  StatusOr<json> created = client_.Create(type, ns, object, Manager());
+  if (!kube::IsAlreadyExists(created.status())) return created.status();
+  return client_.Apply(type, ns, object, Force()).status();
 }
 
 Status ModelDeploymentReconciler::ApplyServices(const api::ModelDeployment& md,

@@ -1,9 +1,10 @@
 // The ModelDeployment reconciler: the only glue between the pure rollout core and the
 // cluster. Level-based: read the ModelDeployment and what it owns from the informer caches
 // (plus its baseline ConfigMap and HTTPRoute from the API), decide with rollout::Decide,
-// then write only what differs — owned objects with server-side apply (field manager
-// "skewgate"), status through the status subresource pinned to the resourceVersion read,
-// Events from the plan. A steady ModelDeployment costs zero writes per resync.
+// then write only what differs — new owned objects with a POST, changed ones with a merge
+// patch or server-side apply (field manager "skewgate"), status through the status subresource
+// pinned to the resourceVersion read, Events from the plan. A steady ModelDeployment costs zero
+// writes per resync.
 //
 //   ModelDeploymentReconciler r(client, caches, analysis, recorder, RealClock::Get(), {});
 //   manager.AddController({.name = "modeldeployment"}, r);
@@ -79,6 +80,9 @@ class ModelDeploymentReconciler final : public runtime::Reconciler {
   Status ApplyReplicaSets(const api::ModelDeployment& md, const rollout::Plan& plan);
   Status ApplyServices(const api::ModelDeployment& md, const rollout::Plan& plan);
   Status ApplyService(const api::ModelDeployment& md, const nlohmann::json& desired);
+  // POST, or server-side apply when the object turns out to exist (the cache was behind).
+  Status CreateOrApply(const kube::ResourceType& type, const std::string& ns,
+                       const nlohmann::json& object);
   Status DeleteUnwanted(const api::ModelDeployment& md, const rollout::Plan& plan);
   Status WriteStatus(const nlohmann::json& object, const rollout::Plan& plan);
   void RecordEvents(const nlohmann::json& object, const rollout::Plan& plan);

@@ -67,6 +67,19 @@ bool ServiceMatches(const json& observed, const json& desired) {
   return OwnedBy(observed, desired["metadata"]["ownerReferences"][0]);
 }
 
+json ServicePatch(const json& observed, const json& desired) {
+  json selector = desired["spec"]["selector"];
+  if (auto s = observed.find("spec"); s != observed.end() && s->is_object()) {
+    if (auto have = s->find("selector"); have != s->end() && have->is_object()) {
+      for (auto& [k, v] : have->items()) {
+        if (!selector.contains(k)) selector[k] = nullptr;
+      }
+    }
+  }
+  return {{"metadata", {{"labels", desired["metadata"]["labels"]}}},
+          {"spec", {{"selector", std::move(selector)}, {"ports", desired["spec"]["ports"]}}}};
+}
+
 StatusOr<std::optional<json>> RouteWeightsApply(const api::ModelDeployment& md, const json& route,
                                                 const rollout::RouteWeights& weights) {
   std::string stable = StableServiceName(md.Name());

@@ -4,7 +4,8 @@
 // the reconciler write nothing when the cluster already matches.
 //
 //   json svc = BuildService(md, ServingServiceName(md.Name()), {"3f2a9c01b7"});
-//   if (!ServiceMatches(observed, svc)) client.Apply(Services(), ns, svc, opts);
+//   if (!ServiceMatches(observed, svc)) client.MergePatch(Services(), ns, name,
+//                                                         ServicePatch(observed, svc), opts);
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -27,6 +28,17 @@ nlohmann::json BuildService(const api::ModelDeployment& md, const std::string& n
 // True when `observed` already has the desired selector, ports, labels and owner, so that
 // applying `desired` would change nothing the controller cares about.
 bool ServiceMatches(const nlohmann::json& observed, const nlohmann::json& desired);
+
+// The JSON merge patch that turns `observed`, an existing Service this ModelDeployment
+// controls, into `desired`: its labels and ports, and exactly its selector (keys `desired`
+// no longer has are set to null). A merge patch removes what it nulls whoever set it; an
+// apply releases only fields its own manager applied before, and a Service created with a
+// POST (the reconciler creates new objects that way) belongs to an Update manager, so an
+// apply would leave a stale `skewgate.io/revision` in the selector.
+//
+//   {"metadata": {"labels": {...}}, "spec": {"selector": {"skewgate.io/revision": null,
+//    "skewgate.io/modeldeployment": "fraud"}, "ports": [...]}}
+nlohmann::json ServicePatch(const nlohmann::json& observed, const nlohmann::json& desired);
 
 // The server-side apply body that sets the weights of the backendRefs of `route` naming the
 // "<md>-stable" and "<md>-canary" Services, or nullopt when they already have them.

@@ -18,6 +18,7 @@ std::string ResourceOf(const json& o) {
 }  // namespace
 
 runtime::ObjectPtr FakeStore::Get(const std::string& key) const {
+  if (hidden.count(key)) return nullptr;
   size_t slash = key.find('/');
   json o = c_.Object(resource_, key.substr(0, slash), key.substr(slash + 1));
   return o.is_null() ? nullptr : std::make_shared<const json>(std::move(o));
@@ -26,6 +27,7 @@ runtime::ObjectPtr FakeStore::Get(const std::string& key) const {
 std::vector<runtime::ObjectPtr> FakeStore::List(const std::string& ns) const {
   std::vector<runtime::ObjectPtr> out;
   for (json& o : c_.All(resource_)) {
+    if (hidden.count(runtime::ObjectKeyOf(o))) continue;
     if (ns.empty() || o["metadata"].value("namespace", "") == ns) {
       out.push_back(std::make_shared<const json>(std::move(o)));
     }
@@ -140,6 +142,9 @@ StatusOr<json> FakeCluster::Create(const kube::ResourceType& t, std::string_view
   {
     std::lock_guard<std::mutex> l(mu_);
     Count("create " + t.resource);
+    if (objects_.count(Key(t.resource, ns, object["metadata"].value("name", "")))) {
+      return AlreadyExistsError("create " + t.resource + ": AlreadyExists");
+    }
   }
   return Put(object);
 }

@@ -9,6 +9,7 @@
 
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,8 @@ class FakeStore final : public runtime::Store {
   size_t Size() const override { return List().size(); }
   bool HasSynced() const override { return synced; }
   bool synced = true;
+  // Keys ("ns/name") this store has not seen yet: an informer behind the API server.
+  std::set<std::string> hidden;
 
  private:
   FakeCluster& c_;
@@ -51,6 +54,9 @@ class FakeCluster final : public kube::Client {
 
   Caches caches() { return {&mds_, &rss_, &pods_, &svcs_, &cms_}; }
   FakeStore& md_store() { return mds_; }
+  FakeStore& replica_set_store() { return rss_; }
+  FakeStore& service_store() { return svcs_; }
+  FakeStore& config_map_store() { return cms_; }
 
   int writes() const;  // create + update + patch + apply + delete + status writes
   std::map<std::string, int> write_log() const;

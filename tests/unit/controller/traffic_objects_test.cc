@@ -49,6 +49,29 @@ TEST(ServiceTest, MatchesWhatTheServerStoresAndNoticesDrift) {
   EXPECT_FALSE(ServiceMatches(json(), desired));
 }
 
+TEST(ServiceTest, PatchSetsTheSelectorExactlyNullingKeysNoLongerWanted) {
+  api::ModelDeployment md = testing::Md("ml", "fraud");
+  json stored = BuildService(md, "fraud", {"aaa"});
+  stored["metadata"]["labels"]["extra"] = "kept";
+  stored["spec"]["clusterIP"] = "10.0.0.12";
+  json desired = BuildService(md, "fraud", {"aaa", "bbb"});
+  json patch = ServicePatch(stored, desired);
+  EXPECT_EQ(patch["spec"]["selector"],
+            json({{kLabelModelDeployment, "fraud"}, {kLabelRevision, nullptr}}));
+  EXPECT_EQ(patch["spec"]["ports"], desired["spec"]["ports"]);
+  EXPECT_FALSE(patch["spec"].contains("clusterIP"));
+  json patched = stored;
+  patched.merge_patch(patch);
+  EXPECT_TRUE(ServiceMatches(patched, desired));
+  EXPECT_EQ(patched["metadata"]["labels"]["extra"], "kept");
+  EXPECT_EQ(patched["spec"]["clusterIP"], "10.0.0.12");
+
+  // And back to one revision: the key is set again.
+  json one = BuildService(md, "fraud", {"bbb"});
+  patched.merge_patch(ServicePatch(patched, one));
+  EXPECT_TRUE(ServiceMatches(patched, one));
+}
+
 json Route() {
   return json::parse(R"({
     "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
