@@ -39,12 +39,6 @@ bool ControllerProcess::Start() {
                                    // KWOK pods run no sidecars: these tests drive the
                                    // rollout mechanics without live analysis.
                                    "--analysis", "none"};
-  // KWOK pods run no sidecars: when the binary can scrape them, turn analysis off so
-  // these tests exercise the rollout mechanics (steps advance on time and gates).
-  static const bool has_analysis_flag =
-      skewgate::testing::RunCommand({argv[0], "--help"}).out.find("--analysis") !=
-      std::string::npos;
-  if (has_analysis_flag) argv.insert(argv.end(), {"--analysis", "none"});
   argv.insert(argv.end(), args_.begin(), args_.end());
   std::ofstream(log_path_, std::ios::trunc).close();
   pid_ = fork();
