@@ -11,27 +11,8 @@
 #include <sstream>
 #include <thread>
 
-#include "cluster/controller/controller_env.h"
-#include "support/cluster_env.h"
-
 namespace skewgate::faults {
 
-using controller::testing::PollUntil;
-using nlohmann::json;
-using skewgate::testing::CommandResult;
-using skewgate::testing::Kubectl;
-using skewgate::testing::RunCommand;
-
-namespace {
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Forks argv with stdout and stderr to `log`; the child's pid.
 pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
   pid_t pid = fork();
   if (pid == 0) {
@@ -52,6 +33,20 @@ void KillAndReap(pid_t pid) {
   kill(pid, SIGKILL);
   waitpid(pid, nullptr, 0);
 }
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string TempDir(const std::string& prefix) {
+  std::string t = "/tmp/" + prefix + "-XXXXXX";
+  return mkdtemp(t.data()) ? t : "/tmp/" + prefix;
+}
+
+namespace {
 
 std::string EtcdUrl() {
   // kwokctl writes the etcd client port into the cluster's kwok.yaml.

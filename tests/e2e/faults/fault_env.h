@@ -16,7 +16,32 @@
 #include <string>
 #include <vector>
 
+#include "cluster/controller/controller_env.h"
+#include "support/cluster_env.h"
+
 namespace skewgate::faults {
+
+// The controller's cluster-test helpers and the cluster's, as every fault test uses them.
+using controller::testing::ApplyJson;
+using controller::testing::BaselineConfigMapJson;
+using controller::testing::ControllerProcess;
+using controller::testing::GetJson;
+using controller::testing::ModelDeploymentJson;
+using controller::testing::PollUntil;
+using nlohmann::json;
+using skewgate::testing::BinPath;
+using skewgate::testing::CommandResult;
+using skewgate::testing::Kubectl;
+using skewgate::testing::RepoRoot;
+using skewgate::testing::RunCommand;
+
+// Processes and files of the tests: argv started (PATH searched) with stdout and stderr to
+// `log`, returning its pid; SIGKILL and reap (pid <= 0: nothing); a whole file ("" when
+// unreadable); a fresh folder /tmp/<prefix>-XXXXXX.
+pid_t Spawn(const std::vector<std::string>& argv, const std::string& log);
+void KillAndReap(pid_t pid);
+std::string ReadFile(const std::string& path);
+std::string TempDir(const std::string& prefix);
 
 // How big the fault tests are: SKEWGATE_FAULTS=full (make test-faults) runs the issue's
 // figures; anything else (make test, CI) a reduced form of the same scenarios.

@@ -14,20 +14,11 @@
 #include <set>
 #include <thread>
 
-#include "cluster/controller/controller_env.h"
 #include "e2e/faults/fault_env.h"
-#include "support/cluster_env.h"
 
 namespace skewgate::faults {
 namespace {
 
-using controller::testing::ApplyJson;
-using controller::testing::BaselineConfigMapJson;
-using controller::testing::ControllerProcess;
-using controller::testing::GetJson;
-using controller::testing::ModelDeploymentJson;
-using controller::testing::PollUntil;
-using nlohmann::json;
 using namespace std::chrono_literals;
 
 constexpr int kReplicas = 2;

@@ -18,39 +18,13 @@
 
 #include "analysis/stats_client.h"
 #include "analysis/window.h"
-#include "cluster/controller/controller_env.h"
 #include "common/clock.h"
 #include "e2e/faults/fault_env.h"
-#include "support/cluster_env.h"
 
 namespace skewgate::faults {
 namespace {
 
-using controller::testing::ApplyJson;
-using controller::testing::BaselineConfigMapJson;
-using controller::testing::ControllerProcess;
-using controller::testing::GetJson;
-using controller::testing::ModelDeploymentJson;
-using controller::testing::PollUntil;
-using nlohmann::json;
-using skewgate::testing::BinPath;
-using skewgate::testing::CommandResult;
-using skewgate::testing::Kubectl;
-using skewgate::testing::RepoRoot;
-using skewgate::testing::RunCommand;
 using namespace std::chrono_literals;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string TempDir(const std::string& prefix) {
-  std::string t = "/tmp/" + prefix + "-XXXXXX";
-  return mkdtemp(t.data()) ? t : "/tmp/" + prefix;
-}
 
 // Sends one raw HTTP request to 127.0.0.1:port and returns the status code (0: no answer).
 int HttpStatus(int port, const std::string& request) {
@@ -98,8 +72,8 @@ class ServingPod {
  public:
   ServingPod() : dir_(TempDir("skewgate-pod")) {}
   ~ServingPod() {
-    Kill(sidecar_);
-    Kill(model_);
+    KillAndReap(sidecar_);
+    KillAndReap(model_);
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }
@@ -140,7 +114,7 @@ class ServingPod {
     return port_ > 0 && admin_port_ > 0;
   }
   void KillSidecar() {
-    Kill(sidecar_);
+    KillAndReap(sidecar_);
     sidecar_ = -1;
   }
   bool SidecarAlive() const { return sidecar_ > 0 && waitpid(sidecar_, nullptr, WNOHANG) == 0; }
@@ -156,25 +130,6 @@ class ServingPod {
   }
 
  private:
-  static pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
-    pid_t pid = fork();
-    if (pid == 0) {
-      int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(fd, 1);
-      dup2(fd, 2);
-      std::vector<char*> c;
-      for (const auto& a : argv) c.push_back(const_cast<char*>(a.c_str()));
-      c.push_back(nullptr);
-      execv(c[0], c.data());
-      _exit(127);
-    }
-    return pid;
-  }
-  static void Kill(pid_t pid) {
-    if (pid <= 0) return;
-    kill(pid, SIGKILL);
-    waitpid(pid, nullptr, 0);
-  }
   // The first integer after `key` in the log, once it appears.
   static int WaitPort(const std::string& log, const std::string& key) {
     int port = 0;
