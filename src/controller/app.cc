@@ -11,6 +11,7 @@
 #include "common/flags.h"
 #include "common/log.h"
 #include "common/version.h"
+#include "controller/baseline_readers.h"
 #include "controller/labels.h"
 #include "controller/observe.h"
 #include "controller/reconciler.h"
@@ -169,6 +170,8 @@ int RunControllerMain(const std::vector<std::string>& args) {
     if (Status s = runtime::ValidateLeaderElectionConfig(le); !s.ok()) return Fail(2, s.message());
     mo.leader_election = le;
   }
+  // Before the manager: the baseline informer's handler reads it until the manager stops.
+  BaselineReaders baseline_readers;
   runtime::Manager manager(**client, registry, mo);
 
   // Every cache keeps its objects packed (MessagePack, decoded per read): a decoded
@@ -197,6 +200,15 @@ int RunControllerMain(const std::vector<std::string>& args) {
   runtime::Informer& pods = manager.AddInformer(kube::resources::Pods(), ns, pod_opts);
   runtime::Informer& svcs = manager.AddInformer(kube::resources::Services(), ns, svc_opts);
   runtime::Informer& cms = manager.AddInformer(kube::resources::ConfigMaps(), ns, cm_opts);
+  // The user's ConfigMaps (baselines among them), each reduced to its keys' baseline
+  // digests: a reconcile reads the digest here instead of GETting the ConfigMap.
+  runtime::InformerOptions baseline_opts;
+  baseline_opts.label_selector = std::string("!") + kLabelModelDeployment;
+  baseline_opts.projection = BaselineSummary;
+  baseline_opts.compact = true;
+  baseline_opts.name = "configmaps (baselines)";
+  runtime::Informer& baselines =
+      manager.AddInformer(kube::resources::ConfigMaps(), ns, baseline_opts);
   // The reconciler lists a ModelDeployment's objects by label: an index, not a scan of
   // every object in the namespace.
   for (runtime::Informer* i : {&rss, &pods, &svcs, &cms}) {
@@ -239,7 +251,9 @@ int RunControllerMain(const std::vector<std::string>& args) {
   ReconcilerOptions ro;
   ro.image = f.Get("image");
   ro.resync_period = *resync;
-  Caches caches{&mds.store(), &rss.store(), &pods.store(), &svcs.store(), &cms.store()};
+  ro.baseline_readers = &baseline_readers;
+  Caches caches{&mds.store(),  &rss.store(), &pods.store(),
+                &svcs.store(), &cms.store(), &baselines.store()};
   ModelDeploymentReconciler reconciler(writer, caches, analysis, recorder, RealClock::Get(), ro);
 
   runtime::ControllerOptions copts;
@@ -252,6 +266,7 @@ int RunControllerMain(const std::vector<std::string>& args) {
     i->store_impl().AddHandler(runtime::EnqueueOwner(q, api::kGroup, api::kKind));
   }
   pods.store_impl().AddHandler(std::make_shared<EnqueueByModelDeploymentLabel>(q));
+  baselines.store_impl().AddHandler(EnqueueBaselineReaders(q, baseline_readers));
 
   SG_LOG(Info, "")
       .Msg("starting")

@@ -136,42 +136,87 @@ std::optional<rollout::Problem> FailingFetch(const api::ModelDeployment& md,
   return std::nullopt;
 }
 
+namespace {
+
+// The summary of one data key: its baseline's digest, or why it is not a baseline.
+json SummarizeKey(const std::string& text) {
+  StatusOr<skew::Baseline> b = skew::ParseBaseline(text);
+  if (!b.ok()) return {{"invalid", b.status().message()}};
+  return {{"digest", "sha256:" + Sha256Hex(text)}};
+}
+
+// `only_key`: summarise that data key's content only (the others by name), for a one-off
+// check that need not parse every key.
+json Summarize(const json& configmap, const std::string* only_key) {
+  json out = {{"baselines", json::object()}};
+  if (auto m = configmap.find("metadata"); m != configmap.end() && m->is_object()) {
+    for (const char* key : {"name", "namespace", "resourceVersion", "uid"}) {
+      if (auto v = m->find(key); v != m->end()) out["metadata"][key] = *v;
+    }
+  }
+  for (const char* section : {"data", "binaryData"}) {
+    auto d = configmap.find(section);
+    if (d == configmap.end() || !d->is_object()) continue;
+    json& keys = out["baselines"][section];
+    keys = json::object();
+    for (auto& [k, v] : d->items()) {
+      bool wanted = std::string(section) == "data" && v.is_string() &&
+                    (only_key == nullptr || *only_key == k);
+      keys[k] = wanted ? SummarizeKey(v.get_ref<const std::string&>()) : json::object();
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+json BaselineSummary(json&& configmap) { return Summarize(configmap, nullptr); }
+
 BaselineCheck CheckBaseline(const api::ModelDeployment& md, const json* configmap) {
+  if (configmap == nullptr) return CheckBaselineSummary(md, nullptr);
+  json summary = Summarize(*configmap, &md.spec.baseline.config_map_ref.key);
+  return CheckBaselineSummary(md, &summary);
+}
+
+BaselineCheck CheckBaselineSummary(const api::ModelDeployment& md, const json* summary) {
   const api::ConfigMapKeyRef& ref = md.spec.baseline.config_map_ref;
   std::string where = "ConfigMap " + md.Namespace() + "/" + ref.name;
   BaselineCheck out;
-  if (configmap == nullptr) {
+  if (summary == nullptr) {
     out.problem = rollout::Problem{
         api::kReasonBaselineNotFound,
         "spec.baseline.configMapRef: " + where + " not found; create it with `skewgate baseline`"};
     return out;
   }
-  const json* text = nullptr;
+  const json* found = nullptr;
   std::string keys;
-  for (const char* section : {"data", "binaryData"}) {
-    auto d = configmap->find(section);
-    if (d == configmap->end() || !d->is_object()) continue;
-    for (auto& [k, v] : d->items()) {
-      keys += (keys.empty() ? "" : ", ") + k;
-      if (k == ref.key && v.is_string() && std::string(section) == "data") text = &v;
+  if (auto b = summary->find("baselines"); b != summary->end() && b->is_object()) {
+    for (const char* section : {"data", "binaryData"}) {
+      auto d = b->find(section);
+      if (d == b->end() || !d->is_object()) continue;
+      for (auto& [k, v] : d->items()) {
+        keys += (keys.empty() ? "" : ", ") + k;
+        if (k == ref.key && std::string(section) == "data" && v.is_object() &&
+            (v.contains("digest") || v.contains("invalid"))) {
+          found = &v;
+        }
+      }
     }
   }
-  if (text == nullptr) {
+  if (found == nullptr) {
     out.problem =
         rollout::Problem{api::kReasonBaselineNotFound,
                          "spec.baseline.configMapRef.key: " + where + " has no data key \"" +
                              ref.key + "\" (keys: " + (keys.empty() ? "none" : keys) + ")"};
     return out;
   }
-  const std::string& s = text->get_ref<const std::string&>();
-  StatusOr<skew::Baseline> b = skew::ParseBaseline(s);
-  if (!b.ok()) {
-    out.problem =
-        rollout::Problem{api::kReasonBaselineInvalid, "spec.baseline: " + where + " key \"" +
-                                                          ref.key + "\": " + b.status().message()};
+  if (auto invalid = found->find("invalid"); invalid != found->end()) {
+    out.problem = rollout::Problem{
+        api::kReasonBaselineInvalid,
+        "spec.baseline: " + where + " key \"" + ref.key + "\": " + invalid->get<std::string>()};
     return out;
   }
-  out.digest = "sha256:" + Sha256Hex(s);
+  out.digest = found->value("digest", "");
   return out;
 }
 

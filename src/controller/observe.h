@@ -46,6 +46,20 @@ struct BaselineCheck {
 // `configmap` is the referenced ConfigMap or null when it does not exist.
 BaselineCheck CheckBaseline(const api::ModelDeployment& md, const nlohmann::json* configmap);
 
+// What the baseline cache keeps of a user's ConfigMap (an informer projection): its
+// identity, and for every key the digest of the baseline it holds or why it is not one —
+// everything CheckBaseline reads, a few hundred bytes whatever the baseline's size.
+//
+//   {"metadata": {"name": "fraud-baseline", "namespace": "ml", "resourceVersion": "7", ...},
+//    "baselines": {"data": {"baseline.json": {"digest": "sha256:…"},
+//                           "notes.txt": {"invalid": "…"}},
+//                  "binaryData": {"blob": {}}}}
+nlohmann::json BaselineSummary(nlohmann::json&& configmap);
+
+// CheckBaseline on a BaselineSummary (null when the ConfigMap does not exist): the same
+// digest, problems and messages.
+BaselineCheck CheckBaselineSummary(const api::ModelDeployment& md, const nlohmann::json* summary);
+
 // The model server must listen on spec.sidecar.modelPort: some container of the template
 // declares it as a containerPort, or the sidecar would forward into the void.
 std::optional<rollout::Problem> CheckModelPort(const api::ModelDeployment& md);

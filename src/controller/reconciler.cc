@@ -83,14 +83,17 @@ json ModelDeploymentReconciler::CachedObject(const runtime::Store* store, const 
 
 ReconcileResult ModelDeploymentReconciler::Reconcile(const runtime::ObjectKey& key) {
   for (const runtime::Store* s : {caches_.model_deployments, caches_.replica_sets, caches_.pods,
-                                  caches_.services, caches_.config_maps}) {
+                                  caches_.services, caches_.config_maps, caches_.baselines}) {
     // A cache miss before the first list does not mean "absent": never create from it.
-    if (!s->HasSynced()) return ReconcileResult::RequeueAfter(std::chrono::seconds(1));
+    if (s != nullptr && !s->HasSynced()) {
+      return ReconcileResult::RequeueAfter(std::chrono::seconds(1));
+    }
   }
   const std::string who = key.ToString();
   runtime::ObjectPtr object = caches_.model_deployments->Get(who);
   // Gone, or going: ownerReferences let the garbage collector remove what it owned.
   if (!object || object->contains("/metadata/deletionTimestamp"_json_pointer)) {
+    if (options_.baseline_readers != nullptr) options_.baseline_readers->Forget(who);
     return ReconcileResult::Done();
   }
   StatusOr<api::ModelDeployment> md = api::FromJson(*object);
@@ -112,14 +115,29 @@ ReconcileResult ModelDeploymentReconciler::Reconcile(const runtime::ObjectKey& k
     in.spec_problem = p;
   }
   if (!in.spec_problem) {
-    // The baseline is the user's ConfigMap, not ours: read it (a GET, not a write) rather
-    // than cache every ConfigMap of every watched namespace.
     const api::ConfigMapKeyRef& ref = md->spec.baseline.config_map_ref;
-    StatusOr<json> cm = client_.Get(kube::resources::ConfigMaps(), md->Namespace(), ref.name);
-    if (!cm.ok() && !kube::IsNotFound(cm.status())) {
-      return ReconcileResult::RetryableError(cm.status());
+    const std::string cm_key = md->Namespace() + "/" + ref.name;
+    if (options_.baseline_readers != nullptr) options_.baseline_readers->Note(who, cm_key);
+    // The baseline is the user's ConfigMap: the cache keeps only its digests. The cache can
+    // be an event behind the API server, and an edit of the baseline followed at once by a
+    // spec change must build the new revision from the new baseline (the revision hashes
+    // both): a generation not yet observed reads the ConfigMap itself. Otherwise a cached
+    // digest is as good as a read, since a change of the ConfigMap enqueues its readers.
+    // A miss (not there, or not seen yet) reads it too.
+    runtime::ObjectPtr summary;
+    if (caches_.baselines != nullptr && md->status.observed_generation == md->Generation()) {
+      summary = caches_.baselines->Get(cm_key);
     }
-    BaselineCheck b = CheckBaseline(*md, cm.ok() ? &*cm : nullptr);
+    BaselineCheck b;
+    if (summary) {
+      b = CheckBaselineSummary(*md, summary.get());
+    } else {
+      StatusOr<json> cm = client_.Get(kube::resources::ConfigMaps(), md->Namespace(), ref.name);
+      if (!cm.ok() && !kube::IsNotFound(cm.status())) {
+        return ReconcileResult::RetryableError(cm.status());
+      }
+      b = CheckBaseline(*md, cm.ok() ? &*cm : nullptr);
+    }
     in.baseline_digest = b.digest;
     in.spec_problem = b.problem;
     recheck_soon = b.problem.has_value();

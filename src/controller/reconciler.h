@@ -1,6 +1,7 @@
 // The ModelDeployment reconciler: the only glue between the pure rollout core and the
 // cluster. Level-based: read the ModelDeployment and what it owns from the informer caches
-// (plus its baseline ConfigMap and HTTPRoute from the API), decide with rollout::Decide,
+// (plus its HTTPRoute from the API, and its baseline ConfigMap from a cache of summaries or
+// the API), decide with rollout::Decide,
 // then write only what differs — new owned objects with a POST, changed ones with a merge
 // patch or server-side apply (field manager "skewgate"), status through the status subresource
 // pinned to the resourceVersion read, Events from the plan. A steady ModelDeployment costs zero
@@ -18,6 +19,7 @@
 #include "api/types.h"
 #include "common/clock.h"
 #include "controller/analysis_source.h"
+#include "controller/baseline_readers.h"
 #include "kube/client.h"
 #include "rollout/state_machine.h"
 #include "runtime/event_recorder.h"
@@ -34,6 +36,9 @@ struct Caches {
   const runtime::Store* pods = nullptr;
   const runtime::Store* services = nullptr;
   const runtime::Store* config_maps = nullptr;
+  // The user's ConfigMaps (those without the label) as BaselineSummary projections, or
+  // nullptr: then the baseline is read with a GET every reconcile.
+  const runtime::Store* baselines = nullptr;
 };
 
 struct ReconcilerOptions {
@@ -44,6 +49,9 @@ struct ReconcilerOptions {
   // While the baseline or HTTPRoute is missing or wrong: slow enough never to be a hot
   // loop, quick enough that fixing it is noticed without touching the ModelDeployment.
   Duration problem_recheck = std::chrono::seconds(30);
+  // Told which baseline each ModelDeployment reads, so that a change of it enqueues them
+  // (needed with Caches::baselines). Not owned; may be null.
+  BaselineReaders* baseline_readers = nullptr;
 };
 
 // Writes made by the reconciler, by kind of object (for tests and the zero-write check).

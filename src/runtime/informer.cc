@@ -6,7 +6,9 @@ namespace skewgate::runtime {
 
 Informer::Informer(kube::Client& client, kube::ResourceType type, std::string ns,
                    InformerOptions options, const Clock& clock)
-    : type_(type), store_(options.projection, options.compact) {
+    : type_(type),
+      name_(options.name.empty() ? type_.QualifiedName() : options.name),
+      store_(options.projection, options.compact) {
   kube::ListWatchOptions lw = options.list_watch;
   lw.label_selector = options.label_selector;
   lw.field_selector = options.field_selector;
@@ -25,7 +27,7 @@ void Informer::Start() {
     if (!s.ok() && s.code() != StatusCode::kCancelled) {
       SG_LOG(Error, "")
           .Msg("informer stopped")
-          .Field("resource", type_.QualifiedName())
+          .Field("resource", name_)
           .Field("error", s.ToString());
     }
   });
@@ -54,7 +56,7 @@ Status Informer::RegisterMetrics(MetricsRegistry& registry) {
   };
   for (const Source& src : kSources) {
     SG_ASSIGN_OR_RETURN(auto family, registry.AddCounter(src.name, src.help, {"resource"}));
-    Counter* counter = family->WithLabels({type_.QualifiedName()});
+    Counter* counter = family->WithLabels({name_});
     auto read = src.read;
     const kube::ListWatcher* lw = list_watcher_.get();
     // The ListWatcher counts; the registry pulls the difference at scrape time. The mutex

@@ -27,6 +27,9 @@ struct InformerOptions {
   // or large objects, where memory matters more than a few microseconds per Get.
   bool compact = false;
   kube::ListWatchOptions list_watch;  // selectors above override the ones here
+  // The "resource" label of its metrics and logs; empty: the resource's qualified name.
+  // Two informers of one kind need different names, or their counters are mixed up.
+  std::string name;
 };
 
 class Informer {
@@ -59,6 +62,7 @@ class Informer {
 
  private:
   kube::ResourceType type_;
+  std::string name_;  // metrics and logs
   StoreImpl store_;
   std::unique_ptr<kube::ListWatcher> list_watcher_;
   kube::Cancellation stop_;

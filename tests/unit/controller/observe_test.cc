@@ -125,6 +125,42 @@ TEST(ObserveTest, BaselineProblemsNameTheConfigMapAndKey) {
   EXPECT_EQ(ok.digest, "sha256:" + Sha256Hex(testing::BaselineText()));
 }
 
+// The baseline cache keeps summaries: every check on a summary says what the check on the
+// whole ConfigMap says, and the summary holds no baseline text.
+TEST(ObserveTest, ASummaryChecksExactlyLikeTheConfigMapItCameFrom) {
+  api::ModelDeployment md = testing::Md("ml", "fraud");
+  json good = testing::BaselineConfigMap("ml", "fraud-baseline");
+  good["metadata"]["resourceVersion"] = "7";
+  good["data"]["notes.txt"] = "not a baseline";
+  good["binaryData"] = {{"blob", "AAEC"}};
+  json wrong_key = testing::BaselineConfigMap("ml", "fraud-baseline", "other.json");
+  json garbage = testing::BaselineConfigMap("ml", "fraud-baseline");
+  garbage["data"]["baseline.json"] = "{\"not\": \"a baseline\"}";
+  json binary = wrong_key;
+  binary["binaryData"] = {{"baseline.json", "AAEC"}};
+  for (const json& cm : {good, wrong_key, garbage, binary}) {
+    json summary = BaselineSummary(json(cm));
+    EXPECT_EQ(summary.dump().find(testing::BaselineText()), std::string::npos);
+    BaselineCheck want = CheckBaseline(md, &cm);
+    BaselineCheck got = CheckBaselineSummary(md, &summary);
+    EXPECT_EQ(got.digest, want.digest) << cm.dump();
+    ASSERT_EQ(got.problem.has_value(), want.problem.has_value()) << cm.dump();
+    if (want.problem) {
+      EXPECT_EQ(got.problem->reason, want.problem->reason);
+      EXPECT_EQ(got.problem->message, want.problem->message);
+    }
+  }
+  json summary = BaselineSummary(json(good));
+  EXPECT_EQ(summary["metadata"]["resourceVersion"], "7");
+  EXPECT_EQ(summary["metadata"]["name"], "fraud-baseline");
+  EXPECT_EQ(CheckBaselineSummary(md, &summary).digest,
+            "sha256:" + Sha256Hex(testing::BaselineText()));
+  EXPECT_TRUE(summary["baselines"]["data"]["notes.txt"].contains("invalid"));
+  BaselineCheck missing = CheckBaselineSummary(md, nullptr);
+  ASSERT_TRUE(missing.problem.has_value());
+  EXPECT_EQ(missing.problem->message, CheckBaseline(md, nullptr).problem->message);
+}
+
 TEST(ObserveTest, TheModelPortMustBeDeclaredByAContainer) {
   api::ModelDeployment md = testing::Md("ml", "fraud");
   EXPECT_FALSE(CheckModelPort(md).has_value());

@@ -8,7 +8,9 @@
 #include "api/conditions.h"
 #include "common/sha256.h"
 #include "controller/labels.h"
+#include "controller/observe.h"
 #include "rollout/revision.h"
+#include "runtime/store_impl.h"
 #include "unit/controller/fake_cluster.h"
 #include "unit/controller/test_objects.h"
 
@@ -168,6 +170,61 @@ TEST_F(ReconcilerTest, NewObjectsAreCreatedWithAPostAndAppliedWhenTheCacheWasBeh
     EXPECT_EQ(log[std::string("apply ") + kind], 1) << kind;
   }
   EXPECT_EQ(Replicas(rs), 4);
+}
+
+// With the baseline cache: a new generation reads the ConfigMap itself (an edit of the
+// baseline just before the spec change must count), the rest use the cached digest, and
+// the reconciler tells which baseline it read so that a change enqueues it.
+TEST_F(ReconcilerTest, ACachedBaselineSavesTheGetOnceTheGenerationIsObserved) {
+  runtime::StoreImpl baselines(BaselineSummary, /*compact=*/true);
+  BaselineReaders readers;
+  Caches caches = cluster.caches();
+  caches.baselines = &baselines;
+  ModelDeploymentReconciler cached(
+      cluster, caches, analysis, events, clock,
+      ReconcilerOptions{.image = "skewgate:test", .baseline_readers = &readers});
+  json cm = cluster.Put(testing::BaselineConfigMap("ml", "fraud-baseline"));
+  baselines.ListBegin();
+  baselines.ListItem(json(cm));
+  baselines.ListDone(cm["metadata"]["resourceVersion"]);
+  json md_json = cluster.Put(testing::MdJson("ml", "fraud"));
+
+  cluster.ResetCounts();
+  cached.Reconcile(key);
+  EXPECT_EQ(cluster.gets, 1) << "generation 1 not yet observed: a read";
+  EXPECT_EQ(readers.Readers("ml/fraud-baseline"), (std::vector<std::string>{"ml/fraud"}));
+  for (int i = 0; i < 5; ++i) {
+    cluster.MakeReplicaSetsReady();
+    cached.Reconcile(key);
+  }
+  ASSERT_EQ(Stored().status.phase, api::Phase::kHealthy);
+  ASSERT_EQ(Stored().status.stable_revision, RevisionOf(md_json));
+  cluster.ResetCounts();
+  cached.Reconcile(key);
+  EXPECT_EQ(cluster.gets, 0);
+  EXPECT_EQ(cluster.writes(), 0) << ::testing::PrintToString(cluster.write_log());
+
+  // The baseline becomes invalid: the cache says so without a read.
+  json bad = cm;
+  bad["data"]["baseline.json"] = "{}";
+  baselines.Event(kube::WatchEventType::kModified, json(bad));
+  cached.Reconcile(key);
+  EXPECT_EQ(cluster.gets, 0);
+  EXPECT_EQ(Stored().status.stable_revision, RevisionOf(md_json));
+  const api::Condition* invalid = Condition(Stored().status, api::kConditionInvalidSpec);
+  ASSERT_NE(invalid, nullptr);
+  EXPECT_EQ(invalid->reason, api::kReasonBaselineInvalid);
+
+  // Not in the cache (not seen yet, or gone): a read.
+  baselines.Event(kube::WatchEventType::kDeleted, json(bad));
+  cluster.ResetCounts();
+  cached.Reconcile(key);
+  EXPECT_EQ(cluster.gets, 1);
+
+  // The ModelDeployment is gone: it reads nothing any more.
+  cluster.Erase("modeldeployments", "ml", "fraud");
+  cached.Reconcile(key);
+  EXPECT_TRUE(readers.Readers("ml/fraud-baseline").empty());
 }
 
 TEST_F(ReconcilerTest, NewRevisionRollsAsACanaryWithReplicaRatioAndHoldsAtAManualGate) {
