@@ -185,8 +185,7 @@ scenario_shadow() {
 echo "== baselines and a drifted copy of the live data (every request from the app channel)"
 lane_baselines "$WORK"
 awk -F, 'BEGIN{OFS=","} NR==1{print; next} {$7="app"; print}' "$LIVE" >"$WORK/drifted.csv"
-kubectl apply --server-side -f "$REPO/crds/" >/dev/null
-kubectl wait --for=condition=Established crd/modeldeployments.skewgate.io --timeout=60s >/dev/null
+e2e_install_crds
 
 start=$SECONDS
 # Each lane ends with a marker line, so a lane that died half-way is a failure too.

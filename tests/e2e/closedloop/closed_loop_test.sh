@@ -10,64 +10,22 @@
 #   7. a model whose digest does not match: canary pods never Ready, Degraded, stable serving
 # Usage: closed_loop_test.sh REPO_ROOT BUILD_DIR   (needs the local cluster: make cluster-up)
 set -uo pipefail
-REPO="$1"; BUILD="$2"; BIN="$BUILD/bin"
-. "$REPO/hack/lib/common.sh"
-export PATH="$CP_BIN_DIR:$BIN:$PATH" KUBECONFIG="${SKEWGATE_CLUSTER_DIR:-$REPO/.cluster}/kubeconfig"
+REPO="$1"; BUILD="$2"
+. "$REPO/tests/e2e/closedloop/lib.sh"
 [ -f "$KUBECONFIG" ] || { echo "FAIL: no local cluster ($KUBECONFIG); run 'make cluster-up'"; exit 1; }
 NS="e2e-loop-$RANDOM$RANDOM"
 WORK="$(mktemp -d)"
-pids=()
-passed=0; failed=0
+trap 'e2e_cleanup "$NS" "$WORK"' EXIT
+check() { e2e_check "$@"; }
+jp() { lane_jp "$NS" "$1"; }
+wait_phase() { lane_wait_phase "$NS" "$1" "$2"; }  # wait_phase REGEX TIMEOUT
+events_with() { lane_events "$NS" "$1"; }
 
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  kubectl delete namespace "$NS" --wait=false >/dev/null 2>&1
-  if [ "$failed" -gt 0 ]; then
-    echo "--- controller log (tail)"; tail -30 "$WORK/controller.log"
-    echo "--- pod runner log (tail)"; tail -10 "$WORK/pod-runner.log"
-  fi
-  if [ "$failed" -gt 0 ] && [ -n "${SKEWGATE_KEEP_E2E:-}" ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-
-check() {  # check DESCRIPTION COMMAND...: one assertion
-  if "${@:2}"; then passed=$((passed + 1)); echo "ok   $1"
-  else failed=$((failed + 1)); echo "FAIL $1"; fi
-}
-jp() { kubectl -n "$NS" get md fraud -o jsonpath="$1" 2>/dev/null; }
-wait_phase() {  # wait_phase REGEX TIMEOUT
-  local start=$SECONDS
-  while [ $((SECONDS - start)) -lt "$2" ]; do
-    [[ "$(jp '{.status.phase}')" =~ ^($1)$ ]] && [ "$(jp '{.status.observedGeneration}')" = "$(jp '{.metadata.generation}')" ] && return 0
-    sleep 1
-  done
-  echo "  timed out waiting for phase $1; status: $(jp '{.status.phase} {.status.message}')"
-  return 1
-}
-events_with() { kubectl -n "$NS" get events.events.k8s.io -o jsonpath='{range .items[*]}{.reason}: {.note}{"\n"}{end}' | grep -E "$1"; }
-
-kubectl apply --server-side -f "$REPO/crds/" >/dev/null
-kubectl wait --for=condition=Established crd/modeldeployments.skewgate.io --timeout=60s >/dev/null
-kubectl create namespace "$NS" >/dev/null
-skewgate baseline --input "$REPO/examples/training/fraud-train.csv" --output "$WORK/baseline.json" \
-  --ignore transaction_id,prediction >/dev/null 2>&1
-awk -F, 'BEGIN{OFS=","} NR==1{print; next} {$2=$2*100; print}' "$REPO/examples/training/fraud-train.csv" >"$WORK/cents.csv"
-skewgate baseline --input "$WORK/cents.csv" --output "$WORK/baseline-cents.json" \
-  --ignore transaction_id,prediction >/dev/null 2>&1
-kubectl -n "$NS" create configmap fraud-baseline --from-file=baseline.json="$WORK/baseline.json" >/dev/null
-kubectl -n "$NS" create configmap fraud-baseline-cents --from-file=baseline.json="$WORK/baseline-cents.json" >/dev/null
-
-skewgate-controller --kubeconfig "$KUBECONFIG" --namespace "$NS" --metrics-address 127.0.0.1:0 \
-  >"$WORK/controller.log" 2>&1 & pids+=($!)
-skewgate-pod-runner --kubeconfig "$KUBECONFIG" --namespace "$NS" --bin-dir "$BIN" \
-  --work-dir "$WORK/pods" >"$WORK/pod-runner.log" 2>&1 & pids+=($!)
-start_load() {
-  skewgate-loadgen --kubeconfig "$KUBECONFIG" -n "$NS" --service fraud --model fraud \
-    --data "$REPO/examples/demo/fraud-live.csv" --ignore transaction_id,prediction \
-    --categorical country,channel --rate 150 --duration 10m >"$WORK/loadgen.log" 2>&1 &
-  LOAD_PID=$!; pids+=($LOAD_PID)
-}
+e2e_install_crds
+lane_baselines "$WORK"
+# The namespace, ConfigMaps fraud-baseline and fraud-baseline-cents, controller, pod runner.
+lane_start "$NS" "$WORK" "$WORK/baseline.json" "$WORK/baseline-cents.json"
+start_load() { lane_load "$NS" "$WORK" "$REPO/examples/demo/fraud-live.csv" 150; }
 
 deploy() {  # deploy MODEL_FILE BASELINE_CM [DIGEST_OVERRIDE]
   cp "$REPO/examples/demo/$1" "$WORK/$1"
@@ -86,7 +44,6 @@ v1="$(jp '{.status.stableRevision}')"
 
 echo "== scenario 1: a healthy v2 is promoted through all its steps"
 deploy fraud-v2.json fraud-baseline
-sleep 2
 check "v2 is promoted (Healthy)" wait_phase Healthy 180
 v2="$(jp '{.status.stableRevision}')"
 check "stable is now v2, not v1" test -n "$v2" -a "$v2" != "$v1"
@@ -98,7 +55,6 @@ check "kubectl wait --for=condition=Ready sees it" \
 
 echo "== scenario 2: v3 with amount scaled x100 against its training is rolled back"
 deploy fraud-v3.json fraud-baseline-cents
-sleep 2
 check "v3 is rolled back (Degraded)" wait_phase Degraded 120
 check "stable is still v2" test "$(jp '{.status.stableRevision}')" = "$v2"
 check "the abort names the feature amount" test "$(jp '{.status.abort.features[0]}')" = amount
@@ -113,7 +69,6 @@ check "a stable pod still answers predictions through its sidecar (HTTP $ok_befo
 echo "== scenario 4: no traffic reaches the canary"
 kill "$LOAD_PID" 2>/dev/null
 deploy fraud-v1.json fraud-baseline
-sleep 2
 check "the canary pauses instead of promoting" wait_phase Paused 150
 check "the pause says why (inconclusive runs)" test "$(jp '{.status.conditions[?(@.type=="Paused")].reason}')" = InconclusiveLimitReached
 check "the canary was never promoted (stable is still v2)" test "$(jp '{.status.stableRevision}')" = "$v2"
@@ -121,7 +76,6 @@ check "the canary was never promoted (stable is still v2)" test "$(jp '{.status.
 echo "== scenario 7: a model whose digest does not match"
 start_load
 deploy fraud-v2.json fraud-baseline "sha256:0000000000000000000000000000000000000000000000000000000000000000"
-sleep 2
 check "the rollout ends Degraded" wait_phase Degraded 120
 check "stable is still v2" test "$(jp '{.status.stableRevision}')" = "$v2"
 bad="$(jp '{.status.canaryRevision}')"

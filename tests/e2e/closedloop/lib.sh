@@ -1,4 +1,5 @@
-# Helpers for closed-loop runs on real processes, shared by closed_loop_skew_test.sh and
+# Helpers for closed-loop runs on real processes, shared by the e2e scripts
+# (closed_loop_test.sh, closed_loop_skew_test.sh, ../prometheus/prometheus_test.sh) and
 # hack/measure-closedloop.sh. Source it after setting REPO and BUILD. One run ("lane")
 # lives in its own namespace with its own controller, pod runner and load generator, so
 # lanes run side by side on one cluster without seeing each other.
@@ -57,12 +58,12 @@ lane_start() {
   echo $! >>"$dir/pids"
 }
 
-# lane_load NS DIR CSV RATE: replays CSV through the fraud Service's Ready pods; per-pod
-# counts in DIR/load.json. Sets LOAD_PID.
+# lane_load NS DIR CSV RATE [SERVICE]: replays CSV through the Ready pods of SERVICE (fraud);
+# per-pod counts in DIR/load.json (load-SERVICE.json when given). Sets LOAD_PID.
 lane_load() {
-  skewgate-loadgen --kubeconfig "$KUBECONFIG" -n "$1" --service fraud --model fraud \
+  skewgate-loadgen --kubeconfig "$KUBECONFIG" -n "$1" --service "${5:-fraud}" --model fraud \
     --data "$3" --ignore transaction_id,prediction --categorical country,channel \
-    --rate "$4" --duration 30m --report "$2/load.json" >>"$2/loadgen.log" 2>&1 &
+    --rate "$4" --duration 30m --report "$2/load${5:+-$5}.json" >>"$2/loadgen.log" 2>&1 &
   LOAD_PID=$!
   echo $LOAD_PID >>"$2/pids"
 }
@@ -76,20 +77,24 @@ lane_stop() {
 }
 
 # lane_deploy NS DIR MODEL_FILE BASELINE_CM STEPS_JSON COMPARE_TO_STABLE [REPLICAS]
-# With LANE_TRIAL set, the server container gets env TRIAL=$LANE_TRIAL: a new revision of
-# the same model, for repeated rollouts.
+# applies the ModelDeployment LANE_MD (fraud). With LANE_TRIAL set, the server container
+# gets env TRIAL=$LANE_TRIAL: a new revision of the same model, for repeated rollouts.
+# LANE_INCONCLUSIVE_LIMIT (20) is the analysis' inconclusiveLimit; with LANE_PROMETHEUS
+# set, the analysis reads its counts from the Prometheus at that address.
 lane_deploy() {
   local ns="$1" dir="$2" model="$3" cm="$4" steps="$5" compare="$6" replicas="${7:-2}"
-  local trial_env=""
+  local trial_env="" prometheus=""
   [ -n "${LANE_TRIAL:-}" ] && trial_env="
         - {name: TRIAL, value: \"$LANE_TRIAL\"}"
+  [ -n "${LANE_PROMETHEUS:-}" ] && prometheus="
+        prometheus: {address: \"$LANE_PROMETHEUS\"}"
   mkdir -p "$dir/models"
   cp "$REPO/examples/demo/$model" "$dir/models/$model"
   local digest="sha256:$(sha256sum "$dir/models/$model" | cut -d' ' -f1)"
   kubectl -n "$ns" apply -f - >/dev/null <<YAML
 apiVersion: skewgate.io/v1alpha1
 kind: ModelDeployment
-metadata: {name: fraud}
+metadata: {name: ${LANE_MD:-fraud}}
 spec:
   replicas: $replicas
   model: {uri: "file://$dir/models/$model", digest: "$digest"}
@@ -115,25 +120,28 @@ spec:
         interval: $LANE_INTERVAL
         minSamples: $LANE_MIN_SAMPLES
         failureLimit: 1
-        inconclusiveLimit: 20
+        inconclusiveLimit: ${LANE_INCONCLUSIVE_LIMIT:-20}
         skew:
           numeric: {metric: jensenShannon, threshold: 0.1}
           categorical: {metric: lInfinity, threshold: 0.1}
-          compareToStable: $compare
+          compareToStable: $compare$prometheus
   progressDeadlineSeconds: 120
 YAML
 }
 
-lane_jp() { kubectl -n "$1" get md fraud -o jsonpath="$2" 2>/dev/null; }
-lane_json() { kubectl -n "$1" get md fraud -o json 2>/dev/null; }
+# The ModelDeployment the lane_* readers look at: LANE_MD, by default fraud.
+lane_jp() { kubectl -n "$1" get md "${LANE_MD:-fraud}" -o jsonpath="$2" 2>/dev/null; }
+lane_json() { kubectl -n "$1" get md "${LANE_MD:-fraud}" -o json 2>/dev/null; }
 
 # lane_wait_phase NS REGEX TIMEOUT: the status shows a phase matching REGEX for the
-# current generation.
+# current generation. One read: separate reads of the phase and the generations can
+# straddle a status write (the old generation's Healthy, then the new one's number).
 lane_wait_phase() {
-  local start=$SECONDS
+  local start=$SECONDS seen
   while [ $((SECONDS - start)) -lt "$3" ]; do
-    [[ "$(lane_jp "$1" '{.status.phase}')" =~ ^($2)$ ]] &&
-      [ "$(lane_jp "$1" '{.status.observedGeneration}')" = "$(lane_jp "$1" '{.metadata.generation}')" ] && return 0
+    seen="$(lane_jp "$1" '{.status.phase} {.status.observedGeneration} {.metadata.generation}')"
+    [[ "$seen" =~ ^($2)\ ([0-9]+)\ ([0-9]+)$ ]] &&
+      [ "${BASH_REMATCH[-2]}" = "${BASH_REMATCH[-1]}" ] && return 0
     sleep 0.5
   done
   echo "  timed out waiting for phase $2; status: $(lane_jp "$1" '{.status.phase} {.status.message}')"
@@ -171,4 +179,35 @@ lane_sidecar_metric() {
     [ -n "$v" ] && { echo "$v"; return 0; }
   done
   return 1
+}
+
+# ---- for test scripts that count assertions (closed_loop_test.sh, prometheus_test.sh)
+
+passed=0; failed=0
+# e2e_check DESCRIPTION COMMAND...: one assertion, counted in $passed / $failed.
+e2e_check() {
+  if "${@:2}"; then passed=$((passed + 1)); echo "ok   $1"
+  else failed=$((failed + 1)); echo "FAIL $1"; fi
+}
+
+# e2e_install_crds: the ModelDeployment CRD applied and Established.
+e2e_install_crds() {
+  kubectl apply --server-side -f "$REPO/crds/" >/dev/null
+  kubectl wait --for=condition=Established crd/modeldeployments.skewgate.io --timeout=60s >/dev/null
+}
+
+# e2e_cleanup NS DIR [LOG...]: the end of a script (trap EXIT): stops the lane in DIR and
+# deletes NS; after a failure prints the tails of the controller's, the pod runner's and
+# each DIR/LOG; removes DIR unless a failure happened and SKEWGATE_KEEP_E2E is set.
+e2e_cleanup() {
+  local ns="$1" dir="$2" log
+  shift 2
+  lane_stop "$dir" "$ns"
+  wait 2>/dev/null
+  if [ "$failed" -gt 0 ]; then
+    for log in controller.log pod-runner.log "$@"; do
+      echo "--- $log (tail)"; tail -30 "$dir/$log"
+    done
+  fi
+  if [ "$failed" -gt 0 ] && [ -n "${SKEWGATE_KEEP_E2E:-}" ]; then echo "kept $dir"; else rm -rf "$dir"; fi
 }

@@ -12,44 +12,23 @@
 #      canary's sidecar admin port unreachable (the process stopped) → the same
 # Usage: prometheus_test.sh REPO_ROOT BUILD_DIR   (needs the local cluster: make cluster-up)
 set -uo pipefail
-REPO="$1"; BUILD="$2"; BIN="$BUILD/bin"
-. "$REPO/hack/lib/common.sh"
-export PATH="$CP_BIN_DIR:$BIN:$PATH" KUBECONFIG="${SKEWGATE_CLUSTER_DIR:-$REPO/.cluster}/kubeconfig"
+REPO="$1"; BUILD="$2"
+. "$REPO/tests/e2e/closedloop/lib.sh"
 [ -f "$KUBECONFIG" ] || { echo "FAIL: no local cluster ($KUBECONFIG); run 'make cluster-up'"; exit 1; }
 command -v prometheus >/dev/null || { echo "FAIL: prometheus is not installed; run hack/install-deps.sh"; exit 1; }
 NS="e2e-prom-$RANDOM$RANDOM"
 WORK="$(mktemp -d)"
-pids=(); stopped=()
-passed=0; failed=0
-
+stopped=()
 cleanup() {
+  local p
   for p in "${stopped[@]}"; do kill -CONT "$p" 2>/dev/null; done
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  kubectl delete namespace "$NS" --wait=false >/dev/null 2>&1
-  if [ "$failed" -gt 0 ]; then
-    echo "--- controller log (tail)"; tail -30 "$WORK/controller.log"
-    echo "--- prometheus log (tail)"; tail -10 "$WORK/prometheus.log"
-    echo "--- pod runner log (tail)"; tail -10 "$WORK/pod-runner.log"
-  fi
-  if [ "$failed" -gt 0 ] && [ -n "${SKEWGATE_KEEP_E2E:-}" ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+  e2e_cleanup "$NS" "$WORK" prometheus.log
 }
 trap cleanup EXIT
-
-check() {  # check DESCRIPTION COMMAND...: one assertion
-  if "${@:2}"; then passed=$((passed + 1)); echo "ok   $1"
-  else failed=$((failed + 1)); echo "FAIL $1"; fi
-}
-jp() { kubectl -n "$NS" get md "$MD" -o jsonpath="$1" 2>/dev/null; }
-wait_phase() {  # wait_phase REGEX TIMEOUT
-  local start=$SECONDS
-  while [ $((SECONDS - start)) -lt "$2" ]; do
-    [[ "$(jp '{.status.phase}')" =~ ^($1)$ ]] && [ "$(jp '{.status.observedGeneration}')" = "$(jp '{.metadata.generation}')" ] && return 0
-    sleep 1
-  done
-  echo "  timed out waiting for phase $1; status: $(jp '{.status.phase} {.status.message}')"
-  return 1
-}
+check() { e2e_check "$@"; }
+# The ModelDeployment the readers below look at: fraud, then fraud-sc.
+jp() { LANE_MD="$MD" lane_jp "$NS" "$1"; }
+wait_phase() { LANE_MD="$MD" lane_wait_phase "$NS" "$1" "$2"; }  # wait_phase REGEX TIMEOUT
 wait_verdict() {  # wait_verdict VERDICT TIMEOUT: the canary's latest analysis run
   local start=$SECONDS
   while [ $((SECONDS - start)) -lt "$2" ]; do
@@ -67,16 +46,10 @@ prom_query() {  # prom_query PROMQL: the first sample's value
     python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "")'
 }
 
-kubectl apply --server-side -f "$REPO/crds/" >/dev/null
-kubectl wait --for=condition=Established crd/modeldeployments.skewgate.io --timeout=60s >/dev/null
-kubectl create namespace "$NS" >/dev/null
-skewgate baseline --input "$REPO/examples/training/fraud-train.csv" --output "$WORK/baseline.json" \
-  --ignore transaction_id,prediction >/dev/null 2>&1
-awk -F, 'BEGIN{OFS=","} NR==1{print; next} {$2=$2*100; print}' "$REPO/examples/training/fraud-train.csv" >"$WORK/cents.csv"
-skewgate baseline --input "$WORK/cents.csv" --output "$WORK/baseline-cents.json" \
-  --ignore transaction_id,prediction >/dev/null 2>&1
-kubectl -n "$NS" create configmap fraud-baseline --from-file=baseline.json="$WORK/baseline.json" >/dev/null
-kubectl -n "$NS" create configmap fraud-baseline-cents --from-file=baseline.json="$WORK/baseline-cents.json" >/dev/null
+e2e_install_crds
+lane_baselines "$WORK"
+# The namespace, ConfigMaps fraud-baseline and fraud-baseline-cents, controller, pod runner.
+lane_start "$NS" "$WORK" "$WORK/baseline.json" "$WORK/baseline-cents.json"
 
 # Prometheus scrapes the serving pods of this namespace (label skewgate.io/revision) at
 # their sidecar's admin port (the container port named "admin") every second. The sidecar's
@@ -111,11 +84,11 @@ print(json.dumps(targets))' >"$WORK/targets.json.tmp" && mv "$WORK/targets.json.
     sleep 1
   done
 }
-discover_pods & pids+=($!)
+discover_pods & echo $! >>"$WORK/pids"
 start_prometheus() {
   prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/tsdb" \
     --web.listen-address="127.0.0.1:$PROM_PORT" --storage.tsdb.retention.time=1h \
-    --log.level=warn >>"$WORK/prometheus.log" 2>&1 & PROM_PID=$!; pids+=($PROM_PID)
+    --log.level=warn >>"$WORK/prometheus.log" 2>&1 & PROM_PID=$!; echo $PROM_PID >>"$WORK/pids"
   for _ in $(seq 1 60); do
     curl -sf "http://127.0.0.1:$PROM_PORT/-/ready" >/dev/null && return 0; sleep 0.5
   done
@@ -123,54 +96,11 @@ start_prometheus() {
 }
 check "prometheus is ready on 127.0.0.1:$PROM_PORT" start_prometheus
 
-skewgate-controller --kubeconfig "$KUBECONFIG" --namespace "$NS" --metrics-address 127.0.0.1:0 \
-  >"$WORK/controller.log" 2>&1 & pids+=($!)
-skewgate-pod-runner --kubeconfig "$KUBECONFIG" --namespace "$NS" --bin-dir "$BIN" \
-  --work-dir "$WORK/pods" >"$WORK/pod-runner.log" 2>&1 & pids+=($!)
-start_load() {  # start_load SERVICE
-  skewgate-loadgen --kubeconfig "$KUBECONFIG" -n "$NS" --service "$1" --model fraud \
-    --data "$REPO/examples/demo/fraud-live.csv" --ignore transaction_id,prediction \
-    --categorical country,channel --rate 100 --duration 10m >>"$WORK/loadgen-$1.log" 2>&1 &
-  LOAD_PID=$!; pids+=($LOAD_PID)
-}
+start_load() { lane_load "$NS" "$WORK" "$REPO/examples/demo/fraud-live.csv" 100 "$1"; }  # SERVICE
 
 deploy() {  # deploy NAME MODEL_FILE BASELINE_CM STEPS INCONCLUSIVE_LIMIT [PROMETHEUS_ADDRESS]
-  cp "$REPO/examples/demo/$2" "$WORK/$2"
-  local digest="sha256:$(sha256sum "$WORK/$2" | cut -d' ' -f1)" prom=""
-  [ -n "${6:-}" ] && prom="prometheus: {address: \"$6\"}"
-  kubectl -n "$NS" apply -f - >/dev/null <<YAML
-apiVersion: skewgate.io/v1alpha1
-kind: ModelDeployment
-metadata: {name: $1}
-spec:
-  replicas: 2
-  model: {uri: "file://$WORK/$2", digest: "$digest"}
-  baseline: {configMapRef: {name: $3, key: baseline.json}}
-  template:
-    spec:
-      containers:
-      - name: server
-        image: skewgate:0.1.0
-        command: [skewgate-model-server]
-        args: [--model, "/models/$2", --listen, "\$(POD_IP):8081"]
-        env: [{name: POD_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}]
-        ports: [{containerPort: 8081}]
-  sidecar: {protocol: v1}
-  strategy:
-    canary:
-      steps: $4
-      analysis:
-        interval: 5s
-        minSamples: 200
-        failureLimit: 1
-        inconclusiveLimit: $5
-        skew:
-          numeric: {metric: jensenShannon, threshold: 0.1}
-          categorical: {metric: lInfinity, threshold: 0.1}
-          compareToStable: ${COMPARE:-false}
-        $prom
-  progressDeadlineSeconds: 120
-YAML
+  LANE_MD="$1" LANE_INCONCLUSIVE_LIMIT="$5" LANE_PROMETHEUS="${6:-}" \
+    lane_deploy "$NS" "$WORK" "$2" "$3" "$4" "${COMPARE:-false}"
 }
 PROM="http://127.0.0.1:$PROM_PORT"
 # Prometheus finds a new pod a few seconds after it starts (discovery, then two scrapes
@@ -184,11 +114,16 @@ json_field() { python3 -c 'import json,sys
 try: print(json.load(sys.stdin)'"$1"')
 except Exception: print("")'; }
 # Stops the source once the rollout has entered its second pause (after a success).
+# One read each time, of the current generation's status only (the previous rollout's
+# Degraded must not end the wait).
 wait_second_pause() {
-  local start=$SECONDS
+  local start=$SECONDS seen
   while [ $((SECONDS - start)) -lt "$1" ]; do
-    [ "$(jp '{.status.currentStepIndex}')" = 2 ] && return 0
-    [[ "$(jp '{.status.phase}')" =~ ^(Paused|Degraded)$ ]] && break
+    seen="$(jp '{.status.currentStepIndex} {.status.phase} {.status.observedGeneration} {.metadata.generation}')"
+    if [[ "$seen" =~ ^([0-9]+)\ ([A-Za-z]+)\ ([0-9]+)\ ([0-9]+)$ ]] && [ "${BASH_REMATCH[3]}" = "${BASH_REMATCH[4]}" ]; then
+      [ "${BASH_REMATCH[1]}" = 2 ] && return 0
+      [[ "${BASH_REMATCH[2]}" =~ ^(Paused|Degraded)$ ]] && break
+    fi
     sleep 0.5
   done
   echo "  not in the second pause; status: $(jp '{.status.phase} {.status.message}')"
@@ -204,7 +139,6 @@ v1="$(jp '{.status.stableRevision}')"
 
 echo "== scenario a: a healthy v2 is promoted on counts read from Prometheus"
 COMPARE=true deploy fraud fraud-v2.json fraud-baseline "$QUICK" 4 "$PROM"
-sleep 2
 check "v2 is promoted (Healthy)" wait_phase Healthy 120
 v2="$(jp '{.status.stableRevision}')"
 check "stable is now v2, not v1" test -n "$v2" -a "$v2" != "$v1"
@@ -244,7 +178,6 @@ check "the info metric carries /stats' baseline hash and the revision ($prom_inf
 echo "== scenario a: v3 with amount x100 against its training is rolled back"
 start_load fraud
 deploy fraud fraud-v3.json fraud-baseline-cents "$QUICK" 4 "$PROM"
-sleep 2
 check "v3 is rolled back (Degraded)" wait_phase Degraded 120
 check "stable is still v2" test "$(jp '{.status.stableRevision}')" = "$v2"
 check "the abort names the feature amount" test "$(jp '{.status.abort.features[0]}')" = amount
@@ -253,7 +186,6 @@ check "the failed run was read from Prometheus" grep -q '"source":"prometheus","
 
 echo "== scenario 5: Prometheus stopped mid-rollout"
 deploy fraud fraud-v1.json fraud-baseline "$TWO_PAUSES" 4 "$PROM"
-sleep 2
 check "the canary passes its first pause on a successful run read from Prometheus" wait_second_pause 90
 check "  (that run was Successful)" test "$(jp '{.status.lastAnalysis.verdict}')" = Successful
 kill "$PROM_PID"; wait "$PROM_PID" 2>/dev/null
@@ -276,7 +208,6 @@ sc1="$(jp '{.status.stableRevision}')"
 # KWOK hands a freed pod IP to a new pod at once; the old pod's sidecar may still answer
 # there for a while (a run is then Inconclusive: "reports revision …"), hence the limit 4.
 deploy fraud-sc fraud-v2.json fraud-baseline "$TWO_PAUSES" 4
-sleep 2
 check "the canary passes its first pause on a successful run scraped from the sidecars" wait_second_pause 90
 canary="$(jp '{.status.canaryRevision}')"
 for pod in $(kubectl -n "$NS" get pods -l skewgate.io/revision="$canary" -o jsonpath='{.items[*].metadata.name}'); do
