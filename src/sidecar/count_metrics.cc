@@ -16,24 +16,24 @@ std::string EscapeLabelValue(std::string_view value) {
   return out;
 }
 
+void AppendMetricHeader(std::string& out, std::string_view name, std::string_view type,
+                        std::string_view help) {
+  out.append("# HELP ").append(name).append(" ").append(help);
+  out.append("\n# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
 void AppendCountMetrics(std::string& out, const StatsSnapshot& snapshot,
                         std::string_view pod_namespace) {
   const std::string common = "namespace=\"" + EscapeLabelValue(pod_namespace) + "\",revision=\"" +
                              EscapeLabelValue(snapshot.revision) + "\"";
-  out += "# HELP ";
-  out += kBaselineInfoMetric;
-  out += " The baseline the bin counters use and the counters' start id (always 1).\n# TYPE ";
-  out += kBaselineInfoMetric;
-  out += " gauge\n";
+  AppendMetricHeader(out, kBaselineInfoMetric, "gauge",
+                     "The baseline the bin counters use and the counters' start id (always 1).");
   out += kBaselineInfoMetric;
   out += "{" + common + ",baseline_hash=\"" + EscapeLabelValue(snapshot.baseline_hash) +
          "\",start_id=\"" + EscapeLabelValue(snapshot.start_id) + "\"} 1\n";
 
-  out += "# HELP ";
-  out += kFeatureBinMetric;
-  out += " Values counted per feature and baseline bucket (index into /stats counts).\n# TYPE ";
-  out += kFeatureBinMetric;
-  out += " counter\n";
+  AppendMetricHeader(out, kFeatureBinMetric, "counter",
+                     "Values counted per feature and baseline bucket (index into /stats counts).");
   for (const auto& [feature, buckets] : snapshot.counts.features) {
     const std::string prefix = std::string(kFeatureBinMetric) + "{" + common + ",feature=\"" +
                                EscapeLabelValue(feature) + "\",bin=\"";

@@ -28,6 +28,11 @@ inline constexpr char kBaselineInfoMetric[] = "skewgate_sidecar_baseline_info";
 // feed escaped (\\, \", \n); everything else, UTF-8 included, as is.
 std::string EscapeLabelValue(std::string_view value);
 
+// "# HELP name help\n# TYPE name type\n": the header of one metric family; every family
+// the sidecar's /metrics serves starts with it.
+void AppendMetricHeader(std::string& out, std::string_view name, std::string_view type,
+                        std::string_view help);
+
 // Appends both families (HELP, TYPE, samples) for `snapshot`. Every bucket of every
 // baseline feature is written, zeros included, so a series exists from the sidecar's start
 // and increase() sees its first increments. Without a baseline only the info metric is

@@ -31,15 +31,7 @@ bool ReadWholeFile(const std::string& path, std::string* out) {
 
 void Metric(std::string& out, const char* name, const char* type, const char* help, uint64_t value,
             const std::string& labels = "") {
-  out += "# HELP ";
-  out += name;
-  out += " ";
-  out += help;
-  out += "\n# TYPE ";
-  out += name;
-  out += " ";
-  out += type;
-  out += "\n";
+  AppendMetricHeader(out, name, type, help);
   out += name;
   out += labels;
   out += " " + std::to_string(value) + "\n";
@@ -296,9 +288,9 @@ std::string SidecarApp::MetricsText() {
          c.mirror_failed);
   char percent[32];
   std::snprintf(percent, sizeof percent, "%g", mirror_percent_.load());
-  out +=
-      "# HELP skewgate_sidecar_mirror_percent Share of requests mirrored now (0: off).\n"
-      "# TYPE skewgate_sidecar_mirror_percent gauge\nskewgate_sidecar_mirror_percent ";
+  AppendMetricHeader(out, "skewgate_sidecar_mirror_percent", "gauge",
+                     "Share of requests mirrored now (0: off).");
+  out += "skewgate_sidecar_mirror_percent ";
   out += percent;
   out += "\n";
   Metric(out, "skewgate_sidecar_samples_offered_total", "counter",
@@ -311,8 +303,8 @@ std::string SidecarApp::MetricsText() {
   Metric(out, "skewgate_sidecar_queue_depth", "gauge", "Samples waiting to be counted.",
          s.queue_depth);
   // Reasons come from a fixed set in the code, so the label cardinality is bounded.
-  out += "# HELP skewgate_sidecar_parse_errors_total Payloads not counted, by reason.\n";
-  out += "# TYPE skewgate_sidecar_parse_errors_total counter\n";
+  AppendMetricHeader(out, "skewgate_sidecar_parse_errors_total", "counter",
+                     "Payloads not counted, by reason.");
   for (const auto& [reason, n] : s.parse_errors) {
     out += "skewgate_sidecar_parse_errors_total{reason=\"" + reason + "\"} " + std::to_string(n) +
            "\n";
