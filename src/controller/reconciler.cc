@@ -94,7 +94,15 @@ ReconcileResult ModelDeploymentReconciler::Reconcile(const runtime::ObjectKey& k
   // Gone, or going: ownerReferences let the garbage collector remove what it owned.
   if (!object || object->contains("/metadata/deletionTimestamp"_json_pointer)) {
     if (options_.baseline_readers != nullptr) options_.baseline_readers->Forget(who);
+    CacheBehindOwnWrite(who, "");  // forgets the entry
     return ReconcileResult::Done();
+  }
+  const std::string cached_rv =
+      object->value("/metadata/resourceVersion"_json_pointer, std::string());
+  if (CacheBehindOwnWrite(who, cached_rv)) {
+    // The watch event of our write enqueues this key again when it lands; the requeue is
+    // only a safety net.
+    return ReconcileResult::RequeueAfter(std::chrono::seconds(1));
   }
   StatusOr<api::ModelDeployment> md = api::FromJson(*object);
   if (!md.ok()) {
@@ -185,7 +193,9 @@ ReconcileResult ModelDeploymentReconciler::Reconcile(const runtime::ObjectKey& k
   }
   // Compared as JSON: what would be written, not nanoseconds the wire does not keep.
   if (api::ToJson(plan.status) != api::ToJson(md->status)) {
-    if (Status s = WriteStatus(*object, plan); !s.ok()) {
+    if (Status s = WriteStatus(*object, plan); s.ok()) {
+      NoteOwnWrite(who, cached_rv);
+    } else {
       // A conflict means a newer object (a gate, a spec change) is on its way: decide again
       // on it, and only then record the Events of this transition.
       SG_LOG(Info, who).Msg("status not written").Field("error", s.ToString());
@@ -404,6 +414,23 @@ Status ModelDeploymentReconciler::DeleteUnwanted(const api::ModelDeployment& md,
     }
   }
   return OkStatus();
+}
+
+bool ModelDeploymentReconciler::CacheBehindOwnWrite(const std::string& key,
+                                                    const std::string& cached_rv) {
+  std::lock_guard<std::mutex> l(own_writes_mu_);
+  auto it = own_writes_.find(key);
+  if (it == own_writes_.end()) return false;
+  if (!cached_rv.empty() && it->second == cached_rv) return true;
+  own_writes_.erase(it);  // the cache moved on (our write or anyone's)
+  return false;
+}
+
+void ModelDeploymentReconciler::NoteOwnWrite(const std::string& key,
+                                             const std::string& replaced_rv) {
+  if (replaced_rv.empty()) return;
+  std::lock_guard<std::mutex> l(own_writes_mu_);
+  own_writes_[key] = replaced_rv;
 }
 
 Status ModelDeploymentReconciler::WriteStatus(const json& object, const rollout::Plan& plan) {

@@ -12,6 +12,8 @@
 #pragma once
 
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -97,6 +99,11 @@ class ModelDeploymentReconciler final : public runtime::Reconciler {
   nlohmann::json CachedObject(const runtime::Store* store, const std::string& ns,
                               const std::string& name) const;
 
+  // The cache still holds the version a status write of ours replaced: deciding on it
+  // would repeat that decision and lose the write to a 409. Thread-safe.
+  bool CacheBehindOwnWrite(const std::string& key, const std::string& cached_rv);
+  void NoteOwnWrite(const std::string& key, const std::string& replaced_rv);
+
   kube::Client& client_;
   const Caches caches_;
   AnalysisSource& analysis_;
@@ -104,6 +111,10 @@ class ModelDeploymentReconciler final : public runtime::Reconciler {
   const Clock& clock_;
   const ReconcilerOptions options_;
   WriteCounts writes_;
+  std::mutex own_writes_mu_;
+  // ModelDeployment key -> resourceVersion its last status write replaced, until the cache
+  // shows another version. One entry per write in flight through the watch.
+  std::map<std::string, std::string> own_writes_;
 };
 
 }  // namespace skewgate::controller

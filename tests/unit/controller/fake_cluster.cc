@@ -19,6 +19,9 @@ std::string ResourceOf(const json& o) {
 
 runtime::ObjectPtr FakeStore::Get(const std::string& key) const {
   if (hidden.count(key)) return nullptr;
+  if (auto it = stale.find(key); it != stale.end()) {
+    return std::make_shared<const json>(it->second);
+  }
   size_t slash = key.find('/');
   json o = c_.Object(resource_, key.substr(0, slash), key.substr(slash + 1));
   return o.is_null() ? nullptr : std::make_shared<const json>(std::move(o));

@@ -32,6 +32,8 @@ class FakeStore final : public runtime::Store {
   bool synced = true;
   // Keys ("ns/name") this store has not seen yet: an informer behind the API server.
   std::set<std::string> hidden;
+  // Keys this store still answers with an older version (a watch event not delivered yet).
+  std::map<std::string, nlohmann::json> stale;
 
  private:
   FakeCluster& c_;

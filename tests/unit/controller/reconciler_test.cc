@@ -210,8 +210,9 @@ TEST_F(ReconcilerTest, ACachedBaselineSavesTheGetOnceTheGenerationIsObserved) {
   baselines.Event(kube::WatchEventType::kModified, json(bad));
   cached.Reconcile(key);
   EXPECT_EQ(cluster.gets, 0);
-  EXPECT_EQ(Stored().status.stable_revision, RevisionOf(md_json));
-  const api::Condition* invalid = Condition(Stored().status, api::kConditionInvalidSpec);
+  const api::ModelDeployment after_bad = Stored();  // Condition() points into it
+  EXPECT_EQ(after_bad.status.stable_revision, RevisionOf(md_json));
+  const api::Condition* invalid = Condition(after_bad.status, api::kConditionInvalidSpec);
   ASSERT_NE(invalid, nullptr);
   EXPECT_EQ(invalid->reason, api::kReasonBaselineInvalid);
 
@@ -225,6 +226,31 @@ TEST_F(ReconcilerTest, ACachedBaselineSavesTheGetOnceTheGenerationIsObserved) {
   cluster.Erase("modeldeployments", "ml", "fraud");
   cached.Reconcile(key);
   EXPECT_TRUE(readers.Readers("ml/fraud-baseline").empty());
+}
+
+// A reconcile woken (by a new ReplicaSet, say) before the watch has delivered our own last
+// status write would decide on the version that write replaced, and lose to a 409: it
+// waits for the cache instead, and writes nothing.
+TEST_F(ReconcilerTest, ACacheBehindOurOwnStatusWriteIsNotDecidedOn) {
+  cluster.Put(testing::BaselineConfigMap("ml", "fraud-baseline"));
+  json before = cluster.Put(testing::MdJson("ml", "fraud"));
+  reconciler.Reconcile(key);
+  ASSERT_NE(cluster.Object("modeldeployments", "ml", "fraud")["metadata"]["resourceVersion"],
+            before["metadata"]["resourceVersion"]);
+  cluster.md_store().stale["ml/fraud"] = before;
+  cluster.ResetCounts();
+  ReconcileResult r = reconciler.Reconcile(key);
+  EXPECT_EQ(r.kind(), ReconcileResult::Kind::kRequeueAfter);
+  EXPECT_LE(r.after(), std::chrono::seconds(1));
+  EXPECT_EQ(cluster.writes(), 0) << ::testing::PrintToString(cluster.write_log());
+  EXPECT_EQ(cluster.gets, 0);
+
+  // The write arrives (or anyone's newer version): decided on as usual, no conflict.
+  cluster.md_store().stale.clear();
+  cluster.MakeReplicaSetsReady();
+  r = reconciler.Reconcile(key);
+  EXPECT_NE(r.kind(), ReconcileResult::Kind::kRetryableError) << r.status().ToString();
+  EXPECT_EQ(Stored().status.phase, api::Phase::kHealthy);
 }
 
 TEST_F(ReconcilerTest, NewRevisionRollsAsACanaryWithReplicaRatioAndHoldsAtAManualGate) {
