@@ -103,6 +103,7 @@ void FakeClock::WaitUntil(std::unique_lock<std::mutex>& lock, std::condition_var
     std::lock_guard<std::mutex> l(mu_);
     if (steady_ >= deadline) return;
     waiters_.insert(&cv);
+    ++blocked_waits_;
   }
   // Advance() notifies registered waiters; the short real timeout only closes the
   // window between the check above and the wait below, it never decides the outcome.
@@ -116,6 +117,10 @@ void FakeClock::Advance(Duration d) {
   steady_ += d;
   // Notified under mu_: a waiter deregisters under mu_ before its cv can go away.
   for (auto* cv : waiters_) cv->notify_all();
+}
+uint64_t FakeClock::BlockedWaits() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return blocked_waits_;
 }
 void FakeClock::SetWallTime(TimePoint t) {
   std::lock_guard<std::mutex> l(mu_);

@@ -62,6 +62,10 @@ class FakeClock final : public Clock {
                  std::chrono::steady_clock::time_point deadline) const override;
 
   void Advance(Duration d);
+  // How many times a waiter has started waiting for a deadline still ahead of the fake
+  // time. A test that advances the clock can wait for this to grow to know that a thread
+  // has seen the new time and is blocked again, instead of guessing with yields.
+  uint64_t BlockedWaits() const;
   // Moves wall time only (a clock jump); monotonic time is unaffected.
   void SetWallTime(TimePoint t);
 
@@ -70,6 +74,7 @@ class FakeClock final : public Clock {
   TimePoint wall_;
   std::chrono::steady_clock::time_point steady_;
   mutable std::set<std::condition_variable*> waiters_;
+  mutable uint64_t blocked_waits_ = 0;
 };
 
 }  // namespace skewgate
