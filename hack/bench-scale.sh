@@ -13,6 +13,10 @@
 # SKEWGATE_BENCH_KEEP_CLUSTER=1 leaves the cluster running afterwards.
 set -euo pipefail
 export SKEWGATE_CLUSTER_DIR="${SKEWGATE_CLUSTER_DIR:-$(cd "$(dirname "$0")/.." && pwd)/.cluster-bench}"
+# No real processes run in these pods, so they get a non-loopback range: the API server
+# refuses loopback addresses in Endpoints, and with 127.x pod IPs the endpoint controllers
+# fail every write (422) and flood Events, which a real cluster never pays for.
+export SKEWGATE_POD_CIDR="${SKEWGATE_POD_CIDR:-10.244.0.0/16}"
 . "$(dirname "$0")/lib/common.sh"
 cd "$REPO_ROOT"
 counts=("$@")
