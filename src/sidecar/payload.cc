@@ -74,7 +74,8 @@ FeatureValue ToFeatureValue(const JsonDoc& doc, uint32_t node) {
       break;
     case JsonType::kNull: v.kind = FeatureValue::Kind::kMissing; break;
     case JsonType::kObject:
-      v.kind = IsBinaryValue(doc, node) ? FeatureValue::Kind::kSkipped : FeatureValue::Kind::kInvalid;
+      v.kind =
+          IsBinaryValue(doc, node) ? FeatureValue::Kind::kSkipped : FeatureValue::Kind::kInvalid;
       break;
     case JsonType::kArray: v.kind = FeatureValue::Kind::kInvalid; break;
   }
