@@ -1,11 +1,10 @@
 // The ModelDeployment reconciler: the only glue between the pure rollout core and the
 // cluster. Level-based: read the ModelDeployment and what it owns from the informer caches
 // (plus its HTTPRoute from the API, and its baseline ConfigMap from a cache of summaries or
-// the API), decide with rollout::Decide,
-// then write only what differs — new owned objects with a POST, changed ones with a merge
-// patch or server-side apply (field manager "skewgate"), status through the status subresource
-// pinned to the resourceVersion read, Events from the plan. A steady ModelDeployment costs zero
-// writes per resync.
+// the API), decide with rollout::Decide, then write only what differs — new owned objects
+// with a POST, changed ones with a merge patch or server-side apply (field manager
+// "skewgate"), status through the status subresource pinned to the resourceVersion read,
+// Events from the plan. A steady ModelDeployment costs zero writes per resync.
 //
 //   ModelDeploymentReconciler r(client, caches, analysis, recorder, RealClock::Get(), {});
 //   manager.AddController({.name = "modeldeployment"}, r);
