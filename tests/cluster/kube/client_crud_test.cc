@@ -89,10 +89,35 @@ TEST_F(ClientCrudTest, ListWithSelectorsAndPagination) {
   ASSERT_TRUE(page1.ok());
   EXPECT_EQ(page1->items.size(), 2u);
   EXPECT_FALSE(page1->continue_token.empty());
+
+  // A continued list is served from the first page's snapshot: a write after page 1
+  // (here, in the same namespace; other tests write elsewhere at the same time) moves the
+  // cluster's resourceVersion on but shows up in no later page.
+  json late = ConfigMap("p9", {{"i", "9"}});
+  late["metadata"]["labels"] = {{"group", "odd"}};
+  ASSERT_TRUE(client().Create(cms, ns(), late, {}).ok());
+  size_t seen = page1->items.size();
+  for (std::string token = page1->continue_token; !token.empty();) {
+    ListOptions next = lo;
+    next.continue_token = token;
+    auto page = client().List(cms, ns(), next);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    EXPECT_EQ(page->resource_version, page1->resource_version);
+    for (const auto& item : page->items) EXPECT_NE(item["metadata"]["name"], "p9");
+    seen += page->items.size();
+    token = page->continue_token;
+  }
+  EXPECT_EQ(seen, 5u);
+
+  // ListAll follows the continue tokens itself (three pages of at most two) and reports
+  // the snapshot it read, which now includes the late write.
+  const uint64_t lists_before = requests().Count("list", 200);
   auto all = ListAll(client(), cms, ns(), lo);
   ASSERT_TRUE(all.ok()) << all.status().ToString();
-  EXPECT_EQ(all->items.size(), 5u);
-  EXPECT_EQ(all->resource_version, page1->resource_version);
+  EXPECT_EQ(all->items.size(), 6u);
+  EXPECT_EQ(requests().Count("list", 200) - lists_before, 3u);
+  EXPECT_FALSE(all->resource_version.empty());
+  EXPECT_NE(all->resource_version, page1->resource_version);
 }
 
 TEST_F(ClientCrudTest, DryRunWritesNothing) {
