@@ -170,7 +170,8 @@ int RunControllerMain(const std::vector<std::string>& args) {
     if (Status s = runtime::ValidateLeaderElectionConfig(le); !s.ok()) return Fail(2, s.message());
     mo.leader_election = le;
   }
-  // Before the manager: the baseline informer's handler reads it until the manager stops.
+  // Before the manager: the baseline informer's projection and handler read it until the
+  // manager stops.
   BaselineReaders baseline_readers;
   runtime::Manager manager(**client, registry, mo);
 
@@ -200,11 +201,12 @@ int RunControllerMain(const std::vector<std::string>& args) {
   runtime::Informer& pods = manager.AddInformer(kube::resources::Pods(), ns, pod_opts);
   runtime::Informer& svcs = manager.AddInformer(kube::resources::Services(), ns, svc_opts);
   runtime::Informer& cms = manager.AddInformer(kube::resources::ConfigMaps(), ns, cm_opts);
-  // The user's ConfigMaps (baselines among them), each reduced to its keys' baseline
-  // digests: a reconcile reads the digest here instead of GETting the ConfigMap.
+  // The user's ConfigMaps (baselines among them), each reduced to its key names and the
+  // baseline digests of the keys some ModelDeployment reads: a reconcile reads the digest
+  // here instead of GETting the ConfigMap.
   runtime::InformerOptions baseline_opts;
   baseline_opts.label_selector = std::string("!") + kLabelModelDeployment;
-  baseline_opts.projection = BaselineSummary;
+  baseline_opts.projection = SummarizeReadBaselines(baseline_readers);
   baseline_opts.compact = true;
   baseline_opts.name = "configmaps (baselines)";
   runtime::Informer& baselines =

@@ -1,5 +1,7 @@
 #include "controller/observe.h"
 
+#include <cstdlib>
+
 #include "api/conditions.h"
 #include "common/sha256.h"
 #include "controller/labels.h"
@@ -145,9 +147,7 @@ json SummarizeKey(const std::string& text) {
   return {{"digest", "sha256:" + Sha256Hex(text)}};
 }
 
-// `only_key`: summarise that data key's content only (the others by name), for a one-off
-// check that need not parse every key.
-json Summarize(const json& configmap, const std::string* only_key) {
+json Summarize(const json& configmap, const std::set<std::string>& keys) {
   json out = {{"baselines", json::object()}};
   if (auto m = configmap.find("metadata"); m != configmap.end() && m->is_object()) {
     for (const char* key : {"name", "namespace", "resourceVersion", "uid"}) {
@@ -157,12 +157,16 @@ json Summarize(const json& configmap, const std::string* only_key) {
   for (const char* section : {"data", "binaryData"}) {
     auto d = configmap.find(section);
     if (d == configmap.end() || !d->is_object()) continue;
-    json& keys = out["baselines"][section];
-    keys = json::object();
+    json& summaries = out["baselines"][section];
+    summaries = json::object();
     for (auto& [k, v] : d->items()) {
-      bool wanted = std::string(section) == "data" && v.is_string() &&
-                    (only_key == nullptr || *only_key == k);
-      keys[k] = wanted ? SummarizeKey(v.get_ref<const std::string&>()) : json::object();
+      if (std::string(section) != "data" || !v.is_string()) {
+        summaries[k] = json::object();  // never a baseline
+      } else if (keys.contains(k)) {
+        summaries[k] = SummarizeKey(v.get_ref<const std::string&>());
+      } else {
+        summaries[k] = {{"unread", true}};
+      }
     }
   }
   return out;
@@ -170,15 +174,25 @@ json Summarize(const json& configmap, const std::string* only_key) {
 
 }  // namespace
 
-json BaselineSummary(json&& configmap) { return Summarize(configmap, nullptr); }
-
-BaselineCheck CheckBaseline(const api::ModelDeployment& md, const json* configmap) {
-  if (configmap == nullptr) return CheckBaselineSummary(md, nullptr);
-  json summary = Summarize(*configmap, &md.spec.baseline.config_map_ref.key);
-  return CheckBaselineSummary(md, &summary);
+json BaselineSummary(json&& configmap, const std::set<std::string>& keys) {
+  return Summarize(configmap, keys);
 }
 
-BaselineCheck CheckBaselineSummary(const api::ModelDeployment& md, const json* summary) {
+BaselineCheck CheckBaseline(const api::ModelDeployment& md, const json* configmap) {
+  std::optional<BaselineCheck> out;
+  if (configmap == nullptr) {
+    out = CheckBaselineSummary(md, nullptr);
+  } else {
+    json summary = Summarize(*configmap, {md.spec.baseline.config_map_ref.key});
+    out = CheckBaselineSummary(md, &summary);
+  }
+  // The key was summarised (or is absent), so the summary answers: anything else is a bug.
+  if (!out) std::abort();
+  return *out;
+}
+
+std::optional<BaselineCheck> CheckBaselineSummary(const api::ModelDeployment& md,
+                                                  const json* summary) {
   const api::ConfigMapKeyRef& ref = md.spec.baseline.config_map_ref;
   std::string where = "ConfigMap " + md.Namespace() + "/" + ref.name;
   BaselineCheck out;
@@ -197,7 +211,7 @@ BaselineCheck CheckBaselineSummary(const api::ModelDeployment& md, const json* s
       for (auto& [k, v] : d->items()) {
         keys += (keys.empty() ? "" : ", ") + k;
         if (k == ref.key && std::string(section) == "data" && v.is_object() &&
-            (v.contains("digest") || v.contains("invalid"))) {
+            (v.contains("digest") || v.contains("invalid") || v.contains("unread"))) {
           found = &v;
         }
       }
@@ -210,6 +224,7 @@ BaselineCheck CheckBaselineSummary(const api::ModelDeployment& md, const json* s
                              ref.key + "\" (keys: " + (keys.empty() ? "none" : keys) + ")"};
     return out;
   }
+  if (found->contains("unread")) return std::nullopt;
   if (auto invalid = found->find("invalid"); invalid != found->end()) {
     out.problem = rollout::Problem{
         api::kReasonBaselineInvalid,

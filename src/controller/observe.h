@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -47,18 +48,23 @@ struct BaselineCheck {
 BaselineCheck CheckBaseline(const api::ModelDeployment& md, const nlohmann::json* configmap);
 
 // What the baseline cache keeps of a user's ConfigMap (an informer projection): its
-// identity, and for every key the digest of the baseline it holds or why it is not one —
-// everything CheckBaseline reads, a few hundred bytes whatever the baseline's size.
+// identity, the names of all its keys, and for each data key in `keys` (those some
+// ModelDeployment reads) the digest of the baseline it holds or why it is not one —
+// everything CheckBaseline reads, a few hundred bytes whatever the baseline's size. Other
+// data keys are only named, `{"unread": true}`: most ConfigMaps are not baselines, and
+// parsing and hashing every key of every one on every change is the cache's whole cost.
 //
 //   {"metadata": {"name": "fraud-baseline", "namespace": "ml", "resourceVersion": "7", ...},
 //    "baselines": {"data": {"baseline.json": {"digest": "sha256:…"},
-//                           "notes.txt": {"invalid": "…"}},
+//                           "notes.txt": {"invalid": "…"}, "big.csv": {"unread": true}},
 //                  "binaryData": {"blob": {}}}}
-nlohmann::json BaselineSummary(nlohmann::json&& configmap);
+nlohmann::json BaselineSummary(nlohmann::json&& configmap, const std::set<std::string>& keys);
 
 // CheckBaseline on a BaselineSummary (null when the ConfigMap does not exist): the same
-// digest, problems and messages.
-BaselineCheck CheckBaselineSummary(const api::ModelDeployment& md, const nlohmann::json* summary);
+// digest, problems and messages; nullopt when md's key is there but unread (nobody read it
+// when this version was cached), so that only a read of the ConfigMap can tell.
+std::optional<BaselineCheck> CheckBaselineSummary(const api::ModelDeployment& md,
+                                                  const nlohmann::json* summary);
 
 // The model server must listen on spec.sidecar.modelPort: some container of the template
 // declares it as a containerPort, or the sidecar would forward into the void.

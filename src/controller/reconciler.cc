@@ -1,6 +1,7 @@
 #include "controller/reconciler.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <set>
 
 #include "api/codec.h"
@@ -125,30 +126,41 @@ ReconcileResult ModelDeploymentReconciler::Reconcile(const runtime::ObjectKey& k
   if (!in.spec_problem) {
     const api::ConfigMapKeyRef& ref = md->spec.baseline.config_map_ref;
     const std::string cm_key = md->Namespace() + "/" + ref.name;
-    if (options_.baseline_readers != nullptr) options_.baseline_readers->Note(who, cm_key);
-    // The baseline is the user's ConfigMap: the cache keeps only its digests. The cache can
-    // be an event behind the API server, and an edit of the baseline followed at once by a
-    // spec change must build the new revision from the new baseline (the revision hashes
-    // both): a generation not yet observed reads the ConfigMap itself. Otherwise a cached
-    // digest is as good as a read, since a change of the ConfigMap enqueues its readers.
-    // A miss (not there, or not seen yet) reads it too.
+    BaselineReaders* readers = options_.baseline_readers;
+    if (readers != nullptr) readers->Note(who, cm_key, ref.key);
+    // The baseline is the user's ConfigMap: the cache keeps only the digests of the keys
+    // that are read. The cache can be an event behind the API server, and an edit of the
+    // baseline followed at once by a spec change must build the new revision from the new
+    // baseline (the revision hashes both): a generation not yet observed reads the
+    // ConfigMap itself. Otherwise a cached digest is as good as a read, since a change of
+    // the ConfigMap enqueues its readers. A miss (not there, not seen yet, or cached before
+    // anyone read the key) reads it too, unless a read of that very version was noted.
     runtime::ObjectPtr summary;
     if (caches_.baselines != nullptr && md->status.observed_generation == md->Generation()) {
       summary = caches_.baselines->Get(cm_key);
     }
-    BaselineCheck b;
-    if (summary) {
-      b = CheckBaselineSummary(*md, summary.get());
-    } else {
+    std::optional<BaselineCheck> b;
+    if (summary) b = CheckBaselineSummary(*md, summary.get());
+    if (!b && summary && readers != nullptr) {
+      std::string rv = summary->value("/metadata/resourceVersion"_json_pointer, std::string());
+      if (runtime::ObjectPtr read = readers->ReadAt(cm_key, rv)) {
+        b = CheckBaselineSummary(*md, read.get());
+      }
+    }
+    if (!b) {
       StatusOr<json> cm = client_.Get(kube::resources::ConfigMaps(), md->Namespace(), ref.name);
       if (!cm.ok() && !kube::IsNotFound(cm.status())) {
         return ReconcileResult::RetryableError(cm.status());
       }
-      b = CheckBaseline(*md, cm.ok() ? &*cm : nullptr);
+      json read;  // what the cache would keep of this version, had the key been read then
+      if (cm.ok()) read = BaselineSummary(std::move(cm).value(), {ref.key});
+      b = CheckBaselineSummary(*md, read.is_null() ? nullptr : &read);
+      if (!b) std::abort();  // the key was read: the summary must answer
+      if (!read.is_null() && readers != nullptr) readers->NoteRead(cm_key, read);
     }
-    in.baseline_digest = b.digest;
-    in.spec_problem = b.problem;
-    recheck_soon = b.problem.has_value();
+    in.baseline_digest = b->digest;
+    in.spec_problem = b->problem;
+    recheck_soon = b->problem.has_value();
   }
   const auto& canary = md->spec.strategy.canary;
   if (!in.spec_problem && canary && canary->traffic.gateway_api) {

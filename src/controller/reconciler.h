@@ -37,8 +37,9 @@ struct Caches {
   const runtime::Store* pods = nullptr;
   const runtime::Store* services = nullptr;
   const runtime::Store* config_maps = nullptr;
-  // The user's ConfigMaps (those without the label) as BaselineSummary projections, or
-  // nullptr: then the baseline is read with a GET every reconcile.
+  // The user's ConfigMaps (those without the label) as BaselineSummary projections
+  // (SummarizeReadBaselines of ReconcilerOptions::baseline_readers), or nullptr: then the
+  // baseline is read with a GET every reconcile.
   const runtime::Store* baselines = nullptr;
 };
 
@@ -51,7 +52,8 @@ struct ReconcilerOptions {
   // loop, quick enough that fixing it is noticed without touching the ModelDeployment.
   Duration problem_recheck = std::chrono::seconds(30);
   // Told which baseline each ModelDeployment reads, so that a change of it enqueues them
-  // (needed with Caches::baselines). Not owned; may be null.
+  // and the cache summarises it; keeps what a GET read of a key the cache had not
+  // summarised (needed with Caches::baselines). Not owned; may be null.
   BaselineReaders* baseline_readers = nullptr;
 };
 

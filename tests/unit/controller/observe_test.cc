@@ -125,8 +125,8 @@ TEST(ObserveTest, BaselineProblemsNameTheConfigMapAndKey) {
   EXPECT_EQ(ok.digest, "sha256:" + Sha256Hex(testing::BaselineText()));
 }
 
-// The baseline cache keeps summaries: every check on a summary says what the check on the
-// whole ConfigMap says, and the summary holds no baseline text.
+// The baseline cache keeps summaries: every check on a summary of the key read says what
+// the check on the whole ConfigMap says, and the summary holds no baseline text.
 TEST(ObserveTest, ASummaryChecksExactlyLikeTheConfigMapItCameFrom) {
   api::ModelDeployment md = testing::Md("ml", "fraud");
   json good = testing::BaselineConfigMap("ml", "fraud-baseline");
@@ -139,26 +139,67 @@ TEST(ObserveTest, ASummaryChecksExactlyLikeTheConfigMapItCameFrom) {
   json binary = wrong_key;
   binary["binaryData"] = {{"baseline.json", "AAEC"}};
   for (const json& cm : {good, wrong_key, garbage, binary}) {
-    json summary = BaselineSummary(json(cm));
-    EXPECT_EQ(summary.dump().find(testing::BaselineText()), std::string::npos);
-    BaselineCheck want = CheckBaseline(md, &cm);
-    BaselineCheck got = CheckBaselineSummary(md, &summary);
-    EXPECT_EQ(got.digest, want.digest) << cm.dump();
-    ASSERT_EQ(got.problem.has_value(), want.problem.has_value()) << cm.dump();
-    if (want.problem) {
-      EXPECT_EQ(got.problem->reason, want.problem->reason);
-      EXPECT_EQ(got.problem->message, want.problem->message);
+    for (const std::set<std::string>& keys : std::vector<std::set<std::string>>{
+             {"baseline.json"}, {"baseline.json", "notes.txt", "other.json"}}) {
+      json summary = BaselineSummary(json(cm), keys);
+      EXPECT_EQ(summary.dump().find(testing::BaselineText()), std::string::npos);
+      BaselineCheck want = CheckBaseline(md, &cm);
+      std::optional<BaselineCheck> got = CheckBaselineSummary(md, &summary);
+      ASSERT_TRUE(got.has_value()) << cm.dump();
+      EXPECT_EQ(got->digest, want.digest) << cm.dump();
+      ASSERT_EQ(got->problem.has_value(), want.problem.has_value()) << cm.dump();
+      if (want.problem) {
+        EXPECT_EQ(got->problem->reason, want.problem->reason);
+        EXPECT_EQ(got->problem->message, want.problem->message);
+      }
     }
   }
-  json summary = BaselineSummary(json(good));
+  json summary = BaselineSummary(json(good), {"baseline.json", "notes.txt"});
   EXPECT_EQ(summary["metadata"]["resourceVersion"], "7");
   EXPECT_EQ(summary["metadata"]["name"], "fraud-baseline");
-  EXPECT_EQ(CheckBaselineSummary(md, &summary).digest,
+  EXPECT_EQ(CheckBaselineSummary(md, &summary)->digest,
             "sha256:" + Sha256Hex(testing::BaselineText()));
   EXPECT_TRUE(summary["baselines"]["data"]["notes.txt"].contains("invalid"));
-  BaselineCheck missing = CheckBaselineSummary(md, nullptr);
-  ASSERT_TRUE(missing.problem.has_value());
-  EXPECT_EQ(missing.problem->message, CheckBaseline(md, nullptr).problem->message);
+  std::optional<BaselineCheck> missing = CheckBaselineSummary(md, nullptr);
+  ASSERT_TRUE(missing.has_value() && missing->problem.has_value());
+  EXPECT_EQ(missing->problem->message, CheckBaseline(md, nullptr).problem->message);
+}
+
+// Most ConfigMaps are not baselines, and some are large: a key nobody reads is only named
+// (neither parsed nor hashed), and a summary that did not read md's key cannot answer for
+// it — a read of the ConfigMap must, never a stale or empty digest.
+TEST(ObserveTest, OnlyTheKeysThatAreReadAreParsedAndHashed) {
+  api::ModelDeployment md = testing::Md("ml", "fraud");
+  json cm = testing::BaselineConfigMap("ml", "fraud-baseline");
+  cm["metadata"]["resourceVersion"] = "9";
+  cm["data"]["big.csv"] = std::string(1 << 20, 'x');
+  cm["data"]["notes.txt"] = "not a baseline";
+  cm["binaryData"] = {{"blob", "AAEC"}};
+
+  json none = BaselineSummary(json(cm), {});
+  for (const char* k : {"baseline.json", "big.csv", "notes.txt"}) {
+    EXPECT_EQ(none["baselines"]["data"][k], json({{"unread", true}})) << k;
+  }
+  EXPECT_EQ(none["baselines"]["binaryData"]["blob"], json::object());
+  EXPECT_LT(none.dump().size(), 400u) << none.dump();
+  EXPECT_FALSE(CheckBaselineSummary(md, &none).has_value());
+
+  json read = BaselineSummary(json(cm), {"baseline.json"});
+  EXPECT_EQ(read["baselines"]["data"]["big.csv"], json({{"unread", true}}));
+  EXPECT_EQ(read["baselines"]["data"]["notes.txt"], json({{"unread", true}}));
+  std::optional<BaselineCheck> got = CheckBaselineSummary(md, &read);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_FALSE(got->problem.has_value());
+  EXPECT_EQ(got->digest, "sha256:" + Sha256Hex(testing::BaselineText()));
+  EXPECT_EQ(got->digest, CheckBaseline(md, &cm).digest);
+
+  // A key that is not there is not there, whether or not anything was read.
+  md.spec.baseline.config_map_ref.key = "absent.json";
+  for (const json* s : {&none, &read}) {
+    std::optional<BaselineCheck> absent = CheckBaselineSummary(md, s);
+    ASSERT_TRUE(absent.has_value() && absent->problem.has_value());
+    EXPECT_EQ(absent->problem->message, CheckBaseline(md, &cm).problem->message);
+  }
 }
 
 TEST(ObserveTest, TheModelPortMustBeDeclaredByAContainer) {

@@ -176,8 +176,8 @@ TEST_F(ReconcilerTest, NewObjectsAreCreatedWithAPostAndAppliedWhenTheCacheWasBeh
 // baseline just before the spec change must count), the rest use the cached digest, and
 // the reconciler tells which baseline it read so that a change enqueues it.
 TEST_F(ReconcilerTest, ACachedBaselineSavesTheGetOnceTheGenerationIsObserved) {
-  runtime::StoreImpl baselines(BaselineSummary, /*compact=*/true);
   BaselineReaders readers;
+  runtime::StoreImpl baselines(SummarizeReadBaselines(readers), /*compact=*/true);
   Caches caches = cluster.caches();
   caches.baselines = &baselines;
   ModelDeploymentReconciler cached(
@@ -226,6 +226,87 @@ TEST_F(ReconcilerTest, ACachedBaselineSavesTheGetOnceTheGenerationIsObserved) {
   cluster.Erase("modeldeployments", "ml", "fraud");
   cached.Reconcile(key);
   EXPECT_TRUE(readers.Readers("ml/fraud-baseline").empty());
+}
+
+// The baseline cache summarises only keys that are read, so a ConfigMap cached before its
+// ModelDeployment existed (or before a restart) holds the key unread: one GET reads it, and
+// that read serves the reconciles of the same version; once the ConfigMap changes the
+// cache summarises the key itself. A read of another version is never taken for the cached
+// one.
+TEST_F(ReconcilerTest, ABaselineCachedBeforeItWasReadIsReadOnceForItsVersion) {
+  const json unread = {{"unread", true}};
+  auto key_summary = [&](const runtime::Store& s, const char* data_key) {
+    return s.Get("ml/fraud-baseline")->at("baselines")["data"][data_key];
+  };
+  auto edit = [&](const char* extra_key) {
+    json cm = cluster.Object("configmaps", "ml", "fraud-baseline");
+    cm["metadata"].erase("resourceVersion");
+    cm["data"][extra_key] = "not a baseline";
+    return cluster.Put(std::move(cm));
+  };
+  BaselineReaders readers;
+  runtime::StoreImpl baselines(SummarizeReadBaselines(readers), /*compact=*/true);
+  Caches caches = cluster.caches();
+  caches.baselines = &baselines;
+  ModelDeploymentReconciler cached(
+      cluster, caches, analysis, events, clock,
+      ReconcilerOptions{.image = "skewgate:test", .baseline_readers = &readers});
+  json cm = cluster.Put(testing::BaselineConfigMap("ml", "fraud-baseline"));
+  baselines.ListBegin();
+  baselines.ListItem(json(cm));
+  baselines.ListDone(cm["metadata"]["resourceVersion"]);
+  ASSERT_EQ(key_summary(baselines, "baseline.json"), unread) << "nobody read it yet";
+  json md_json = cluster.Put(testing::MdJson("ml", "fraud"));
+
+  cluster.ResetCounts();
+  cached.Reconcile(key);
+  EXPECT_EQ(cluster.gets, 1);
+  for (int i = 0; i < 5; ++i) {
+    cluster.MakeReplicaSetsReady();
+    cached.Reconcile(key);
+  }
+  ASSERT_EQ(Stored().status.phase, api::Phase::kHealthy);
+  const std::string stable = RevisionOf(md_json);  // hashes sha256 of the baseline text
+  ASSERT_EQ(Stored().status.stable_revision, stable);
+  cluster.ResetCounts();
+  cached.Reconcile(key);
+  EXPECT_EQ(cluster.gets, 0) << "the read of this very version";
+  EXPECT_EQ(cluster.writes(), 0) << ::testing::PrintToString(cluster.write_log());
+  EXPECT_EQ(key_summary(baselines, "baseline.json"), unread);
+
+  // The ConfigMap changes: the cache summarises the key that is read now, and no other.
+  baselines.Event(kube::WatchEventType::kModified, edit("notes.txt"));
+  EXPECT_TRUE(key_summary(baselines, "baseline.json").contains("digest"));
+  EXPECT_EQ(key_summary(baselines, "notes.txt"), unread);
+  cluster.ResetCounts();
+  cached.Reconcile(key);
+  EXPECT_EQ(cluster.gets, 0);
+  EXPECT_EQ(cluster.writes(), 0) << ::testing::PrintToString(cluster.write_log());
+
+  // A restart: a new cache lists the ConfigMap before anything is read, and the API server
+  // is a version ahead of it. The GET reads that newer version, which says nothing about
+  // the cached one: every reconcile reads until the cache catches up.
+  BaselineReaders readers2;
+  runtime::StoreImpl baselines2(SummarizeReadBaselines(readers2), /*compact=*/true);
+  caches.baselines = &baselines2;
+  ModelDeploymentReconciler restarted(
+      cluster, caches, analysis, events, clock,
+      ReconcilerOptions{.image = "skewgate:test", .baseline_readers = &readers2});
+  baselines2.ListBegin();
+  baselines2.ListItem(cluster.Object("configmaps", "ml", "fraud-baseline"));
+  baselines2.ListDone("1");
+  json ahead = edit("more.txt");
+  cluster.ResetCounts();
+  restarted.Reconcile(key);
+  restarted.Reconcile(key);
+  EXPECT_EQ(cluster.gets, 2);
+  EXPECT_NE(readers2.ReadAt("ml/fraud-baseline", ahead["metadata"]["resourceVersion"]), nullptr);
+  baselines2.Event(kube::WatchEventType::kModified, json(ahead));
+  cluster.ResetCounts();
+  restarted.Reconcile(key);
+  EXPECT_EQ(cluster.gets, 0);
+  EXPECT_EQ(cluster.writes(), 0) << ::testing::PrintToString(cluster.write_log());
+  EXPECT_EQ(Stored().status.stable_revision, stable);
 }
 
 // A reconcile woken (by a new ReplicaSet, say) before the watch has delivered our own last
