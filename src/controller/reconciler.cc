@@ -115,6 +115,7 @@ ReconcileResult ModelDeploymentReconciler::Reconcile(const runtime::ObjectKey& k
   in.md = *md;
   in.now = WholeSeconds(clock_.Now());
   in.selector = PodSelector(md->Name());
+  in.abort_scale_down_delay = options_.abort_scale_down_delay;
   Observed observed;
   bool recheck_soon = false;
 
@@ -362,12 +363,29 @@ Status ModelDeploymentReconciler::CreateOrApply(const kube::ResourceType& type,
   return client_.Apply(type, ns, object, Force()).status();
 }
 
+bool ModelDeploymentReconciler::OwnedService(const api::ModelDeployment& md,
+                                             const std::string& name) const {
+  runtime::ObjectPtr o = caches_.services->Get(md.Namespace() + "/" + name);
+  return o && ControlledBy(*o, md);
+}
+
 Status ModelDeploymentReconciler::ApplyServices(const api::ModelDeployment& md,
                                                 const rollout::Plan& plan) {
   if (!plan.serving_revisions.empty()) {
     SG_RETURN_IF_ERROR(
         ApplyService(md, BuildService(md, ServingServiceName(md.Name()), plan.serving_revisions)));
   }
+  // The per-revision Services exist once something can aim at them: a route names both
+  // from the start, and a rollout's first canary (which a shadow step mirrors to) brings
+  // them; after that they stay. Before, "<md>" is the same pods as "<md>-stable" would be,
+  // and two more Services per ModelDeployment (each with its ClusterIP, Endpoints and
+  // EndpointSlice) are most of what a fresh ModelDeployment costs the control plane.
+  const auto& strategy = md.spec.strategy.canary;
+  const bool wanted = (strategy && strategy->traffic.gateway_api) ||
+                      !plan.status.canary_revision.empty() ||
+                      OwnedService(md, StableServiceName(md.Name())) ||
+                      OwnedService(md, CanaryServiceName(md.Name()));
+  if (!wanted) return OkStatus();
   const std::string& stable = plan.status.stable_revision;
   const std::string& canary =
       plan.status.canary_revision.empty() ? stable : plan.status.canary_revision;

@@ -48,6 +48,8 @@ struct ReconcilerOptions {
   // Look again at a ModelDeployment this long after its last reconcile even when nothing
   // changed (the baseline ConfigMap and HTTPRoute are read, not watched).
   Duration resync_period = std::chrono::minutes(5);
+  // How long an aborted canary keeps its pods (rollout::Input::abort_scale_down_delay).
+  Duration abort_scale_down_delay = rollout::kAbortScaleDownDelay;
   // While the baseline or HTTPRoute is missing or wrong: slow enough never to be a hot
   // loop, quick enough that fixing it is noticed without touching the ModelDeployment.
   Duration problem_recheck = std::chrono::seconds(30);
@@ -90,6 +92,8 @@ class ModelDeploymentReconciler final : public runtime::Reconciler {
   Status ApplyConfigMaps(const api::ModelDeployment& md, const rollout::Plan& plan);
   Status ApplyReplicaSets(const api::ModelDeployment& md, const rollout::Plan& plan);
   Status ApplyServices(const api::ModelDeployment& md, const rollout::Plan& plan);
+  // Whether the Service `name` in md's namespace is cached and controlled by md.
+  bool OwnedService(const api::ModelDeployment& md, const std::string& name) const;
   Status ApplyService(const api::ModelDeployment& md, const nlohmann::json& desired);
   // POST, or server-side apply when the object turns out to exist (the cache was behind).
   Status CreateOrApply(const kube::ResourceType& type, const std::string& ns,

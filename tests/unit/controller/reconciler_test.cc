@@ -126,12 +126,10 @@ TEST_F(ReconcilerTest, FirstRevisionGoesToFullSizeAndSteadyStateCostsZeroWrites)
   const api::Condition* ready = Condition(md.status, api::kConditionReady);
   ASSERT_NE(ready, nullptr);
   EXPECT_EQ(ready->status, api::kConditionTrue);
-  for (const char* svc : {"fraud", "fraud-stable", "fraud-canary"}) {
-    json s = cluster.Object("services", "ml", svc);
-    ASSERT_FALSE(s.is_null()) << svc;
-  }
-  EXPECT_EQ(cluster.Object("services", "ml", "fraud-stable")["spec"]["selector"][kLabelRevision],
-            rev);
+  EXPECT_EQ(cluster.Object("services", "ml", "fraud")["spec"]["selector"][kLabelRevision], rev);
+  // No canary yet and no route: the per-revision Services are not made.
+  EXPECT_TRUE(cluster.Object("services", "ml", "fraud-stable").is_null());
+  EXPECT_TRUE(cluster.Object("services", "ml", "fraud-canary").is_null());
 
   // Resyncs, with time passing: zero writes, zero Events.
   size_t n = events.events.size();
@@ -361,11 +359,47 @@ TEST_F(ReconcilerTest, NewRevisionRollsAsACanaryWithReplicaRatioAndHoldsAtAManua
   // Both revisions serve through the one Service: the selector is the ModelDeployment's.
   EXPECT_EQ(cluster.Object("services", "ml", "fraud")["spec"]["selector"],
             json({{kLabelModelDeployment, "fraud"}}));
+  // The first canary brings the per-revision Services.
   EXPECT_EQ(cluster.Object("services", "ml", "fraud-canary")["spec"]["selector"][kLabelRevision],
             rev2);
+  EXPECT_EQ(cluster.Object("services", "ml", "fraud-stable")["spec"]["selector"][kLabelRevision],
+            rev1);
 
   // Held: time passes, nothing is written.
   clock.Advance(std::chrono::hours(1));
+  cluster.ResetCounts();
+  reconciler.Reconcile(key);
+  EXPECT_EQ(cluster.writes(), 0) << ::testing::PrintToString(cluster.write_log());
+}
+
+TEST_F(ReconcilerTest, PerRevisionServicesComeWithTheFirstCanaryAndStayAfterPromotion) {
+  cluster.Put(testing::BaselineConfigMap("ml", "fraud-baseline"));
+  json v1 = testing::MdJson("ml", "fraud");
+  v1["spec"]["strategy"] = {{"canary", {{"steps", {{{"setWeight", 50}}}}}}};
+  cluster.Put(v1);
+  Converge();
+  ASSERT_EQ(Stored().status.phase, api::Phase::kHealthy);
+  EXPECT_TRUE(cluster.Object("services", "ml", "fraud-stable").is_null());
+  EXPECT_TRUE(cluster.Object("services", "ml", "fraud-canary").is_null());
+
+  json v2 = cluster.Object("modeldeployments", "ml", "fraud");
+  v2["spec"]["model"]["digest"] = "sha256:" + std::string(64, 'b');
+  v2["metadata"]["generation"] = 2;
+  std::string rev2 = RevisionOf(cluster.Put(v2));
+  Converge();
+  api::ModelDeployment md = Stored();
+  ASSERT_EQ(md.status.phase, api::Phase::kHealthy);
+  ASSERT_EQ(md.status.stable_revision, rev2) << "promoted after its only step";
+  EXPECT_TRUE(md.status.canary_revision.empty());
+  // Kept after the rollout, both on the new stable revision ("-canary" follows stable).
+  for (const char* svc : {"fraud-stable", "fraud-canary"}) {
+    json service = cluster.Object("services", "ml", svc);
+    ASSERT_FALSE(service.is_null()) << svc;
+    EXPECT_EQ(service["spec"]["selector"][kLabelRevision], rev2) << svc;
+  }
+
+  // And at rest they cost nothing.
+  clock.Advance(std::chrono::minutes(5));
   cluster.ResetCounts();
   reconciler.Reconcile(key);
   EXPECT_EQ(cluster.writes(), 0) << ::testing::PrintToString(cluster.write_log());
@@ -431,6 +465,12 @@ TEST_F(ReconcilerTest, HttpRouteWeightsFollowThePlanAndAMissingRouteIsReported) 
       {"name": "fraud-stable", "port": 8080, "weight": 1},
       {"name": "fraud-canary", "port": 8080, "weight": 1}]}]}})"));
   Converge();
+  // The route names both per-revision Services, so they exist from the first revision.
+  std::string rev1 = Stored().status.stable_revision;
+  for (const char* svc : {"fraud-stable", "fraud-canary"}) {
+    EXPECT_EQ(cluster.Object("services", "ml", svc)["spec"]["selector"][kLabelRevision], rev1)
+        << svc;
+  }
   json route = cluster.Object("httproutes", "ml", "fraud-route");
   EXPECT_EQ(route["spec"]["rules"][0]["backendRefs"][0]["weight"], 100);
   EXPECT_EQ(route["spec"]["rules"][0]["backendRefs"][1]["weight"], 0);
