@@ -104,6 +104,8 @@ int RunControllerMain(const std::vector<std::string>& args) {
   // ModelDeployments sooner wherever the API server has cores to spare (docs/performance.md).
   f.String("workers", "8", "concurrent reconciles");
   f.String("resync-period", "5m", "reconcile every ModelDeployment at least this often");
+  f.String("abort-scale-down-delay", "30s",
+           "how long an aborted canary keeps its pods (no traffic) before it is scaled to 0");
   f.String("log-level", "info", "debug, info, warn or error");
   f.String("analysis", "sidecar",
            "where skew verdicts come from: sidecar (scrape each pod's /stats, or query "
@@ -129,6 +131,11 @@ int RunControllerMain(const std::vector<std::string>& args) {
   StatusOr<Duration> resync = api::ParseDuration(f.Get("resync-period"));
   if (!resync.ok() || *resync <= Duration::zero()) {
     return Fail(2, "--resync-period: '" + f.Get("resync-period") + "' is not a duration like 5m");
+  }
+  StatusOr<Duration> abort_delay = api::ParseDuration(f.Get("abort-scale-down-delay"));
+  if (!abort_delay.ok()) {
+    return Fail(2, "--abort-scale-down-delay: '" + f.Get("abort-scale-down-delay") +
+                       "' is not a duration like 30s (0s scales an aborted canary down at once)");
   }
   if (f.Get("image").empty()) return Fail(2, "--image: must not be empty");
 
@@ -253,6 +260,7 @@ int RunControllerMain(const std::vector<std::string>& args) {
   ReconcilerOptions ro;
   ro.image = f.Get("image");
   ro.resync_period = *resync;
+  ro.abort_scale_down_delay = *abort_delay;
   ro.baseline_readers = &baseline_readers;
   Caches caches{&mds.store(),  &rss.store(), &pods.store(),
                 &svcs.store(), &cms.store(), &baselines.store()};

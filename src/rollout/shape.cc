@@ -110,7 +110,7 @@ void ShapeWorld(Decision* d, Plan* plan) {
     case Mode::kAborted: {
       want.emplace_back(st.stable_revision, d->total);
       const std::string& a = st.abort->revision;
-      const TimePoint drain_end = st.abort->time + kAbortScaleDownDelay;
+      const TimePoint drain_end = st.abort->time + d->in.abort_scale_down_delay;
       if (d->now < drain_end) {
         // Traffic already left; the pods stay a little for inspection and in-flight work.
         want.emplace_back(a, d->ObservedReplicasOf(a));

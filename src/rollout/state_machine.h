@@ -20,7 +20,8 @@
 namespace skewgate::rollout {
 
 // After an abort, traffic leaves the canary at once but its pods are kept this long (for
-// `kubectl logs` and in-flight requests) before the canary ReplicaSet goes to 0.
+// `kubectl logs` and in-flight requests) before the canary ReplicaSet goes to 0: the
+// default of Input::abort_scale_down_delay (skewgate-controller --abort-scale-down-delay).
 inline constexpr Duration kAbortScaleDownDelay = std::chrono::seconds(30);
 
 // ---------------------------------------------------------------------------------------
@@ -66,6 +67,9 @@ struct Input {
   // The label selector of all serving pods ("skewgate.io/name=x"), copied into
   // status.selector for the scale subresource; "" leaves the field as it is.
   std::string selector;
+  // How long an aborted canary keeps its pods after status.abort.time (0: scaled down at
+  // once). A setting of the controller, not of the spec.
+  Duration abort_scale_down_delay = kAbortScaleDownDelay;
   TimePoint now{};
 };
 

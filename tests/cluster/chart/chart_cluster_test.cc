@@ -141,6 +141,18 @@ TEST_F(ChartTemplateTest, HelmLintPassesForDefaultNamespacedAndAllOptions) {
   }
 }
 
+TEST_F(ChartTemplateTest, TheAbortScaleDownDelayIsAValueAndMustBeADuration) {
+  std::string err;
+  auto objs = Render("sg", "skewgate-system", {"--set", "controller.abortScaleDownDelay=0s"}, &err);
+  ASSERT_TRUE(err.empty()) << err;
+  auto deps = OfKind(objs, "Deployment");
+  ASSERT_EQ(deps.size(), 1u);
+  EXPECT_TRUE(Contains(deps[0]["spec"]["template"]["spec"]["containers"][0]["args"],
+                       "--abort-scale-down-delay=0s"));
+  Render("sg", "skewgate-system", {"--set-string", "controller.abortScaleDownDelay=30"}, &err);
+  EXPECT_NE(err.find("abortScaleDownDelay"), std::string::npos) << err;
+}
+
 TEST(ChartRbacTest, TheControllerDocumentsItsVerbs) {
   std::vector<std::string> watch, leases;
   ControllerDocRules(&watch, &leases);
@@ -173,6 +185,7 @@ TEST_F(ChartTemplateTest, DefaultValuesRenderASecureLeaderElectedController) {
   auto metrics = std::find(c["args"].begin(), c["args"].end(), json("--metrics-address"));
   ASSERT_NE(metrics, c["args"].end()) << c["args"];
   EXPECT_EQ(*(metrics + 1), ":8080");
+  EXPECT_TRUE(Contains(c["args"], "--abort-scale-down-delay=30s")) << c["args"];
   EXPECT_FALSE(Contains(c["args"], "--namespace=skewgate-system"));
   const json& sc = c["securityContext"];
   EXPECT_EQ(sc["runAsNonRoot"], true);

@@ -192,6 +192,34 @@ TEST(Abort, OnFailedAnalysisTrafficBackAtOnceCanaryDrainsLater) {
   EXPECT_TRUE(r.w.events.empty());
 }
 
+// The delay is the controller's setting (--abort-scale-down-delay): the canary keeps its
+// pods exactly that long after the abort, and 0 scales it down in the abort's own plan.
+TEST(Abort, TheCanaryIsKeptForTheConfiguredScaleDownDelay) {
+  Rollout r({SetWeight(50), Pause(10min)});
+  r.w.abort_scale_down_delay = std::chrono::seconds(3);
+  r.Feed(Verdict::kFailed);
+  ASSERT_EQ(r.w.md.status.phase, api::Phase::kDegraded);
+  const TimePoint aborted = r.w.md.status.abort->time;
+  EXPECT_EQ(r.w.ReplicasOf(r.v2), 2) << "kept for the scale-down delay";
+  EXPECT_EQ(*r.w.last.requeue_after, std::chrono::seconds(3));
+  r.w.Advance(std::chrono::seconds(2));
+  r.w.Settle();
+  EXPECT_EQ(r.w.ReplicasOf(r.v2), 2) << "2 s of 3";
+  EXPECT_EQ(*r.w.last.requeue_after, std::chrono::seconds(1));
+  r.w.Advance(std::chrono::seconds(1));
+  r.w.Settle();
+  EXPECT_EQ(r.w.now - aborted, std::chrono::seconds(3));
+  EXPECT_EQ(r.w.ReplicasOf(r.v2), 0);
+  EXPECT_EQ(r.w.ReplicasOf(r.v1), 4);
+
+  Rollout at_once({SetWeight(50), Pause(10min)});
+  at_once.w.abort_scale_down_delay = Duration::zero();
+  at_once.Feed(Verdict::kFailed);
+  EXPECT_EQ(at_once.w.md.status.phase, api::Phase::kDegraded);
+  EXPECT_EQ(at_once.w.ReplicasOf(at_once.v2), 0);
+  EXPECT_EQ(at_once.w.ReplicasOf(at_once.v1), 4);
+}
+
 TEST(Abort, DuringAManualPause) {
   Rollout r({SetWeight(20), Pause()});
   ASSERT_EQ(r.w.md.status.phase, api::Phase::kPaused);

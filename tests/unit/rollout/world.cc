@@ -70,6 +70,7 @@ Input World::MakeInput() const {
   in.analysis = analysis;
   in.analysis_enabled = analysis_enabled;
   in.selector = "skewgate.io/name=fraud";
+  in.abort_scale_down_delay = abort_scale_down_delay;
   in.now = now;
   return in;
 }

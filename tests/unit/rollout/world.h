@@ -41,6 +41,7 @@ struct World {
   std::optional<api::AnalysisStatus> analysis;
   std::optional<Problem> newest_pods_failing;
   std::optional<Problem> spec_problem;
+  Duration abort_scale_down_delay = kAbortScaleDownDelay;
   TimePoint now = kT0;
   std::vector<Event> events;  // every Event of every Decide, in order
   Plan last;
