@@ -10,7 +10,9 @@
 # SCALE_STEADY_SECONDS (65), SCALE_LATENCY_CHANGES (200), SCALE_TIMEOUT (900 s, from the
 # first create), SCALE_HEALTHY_TIMEOUT (SCALE_TIMEOUT; steady state and latency are skipped
 # when not every object is Healthy by then),
-# SKEWGATE_BENCH_KEEP_CLUSTER=1 leaves the cluster running afterwards.
+# SCALE_PEER_MAX (1000: for counts up to this, the same burst is also run as Deployments
+# through kube-controller-manager on a fresh cluster, bench/scale/peer_deployments.py),
+# SKEWGATE_BENCH_KEEP_CLUSTER=1 leaves the last cluster running afterwards.
 set -euo pipefail
 export SKEWGATE_CLUSTER_DIR="${SKEWGATE_CLUSTER_DIR:-$(cd "$(dirname "$0")/.." && pwd)/.cluster-bench}"
 # No real processes run in these pods, so they get a non-loopback range: the API server
@@ -88,6 +90,31 @@ doc['runs'][count] = run
 json.dump(doc, open(out, 'w'), indent=2, sort_keys=True)
 EOF
   log "controller log: $log_dir/controller-$count.log"
+  if [ "$count" -le "${SCALE_PEER_MAX:-1000}" ]; then
+    # The peer: the same burst as Deployments through kube-controller-manager, on a fresh
+    # cluster of the same shape.
+    log "peer run: $count Deployments through kube-controller-manager on a fresh cluster"
+    bash hack/cluster-down.sh >/dev/null 2>&1 || true
+    SKEWGATE_NODES="$nodes" SKEWGATE_SERVICE_CIDR="${SKEWGATE_SERVICE_CIDR:-10.96.0.0/16}" \
+      bash hack/cluster-up.sh >/dev/null
+    pids=""
+    for f in "$CLUSTER_DIR"/kwok/clusters/"$CLUSTER_NAME"/pids/*.pid; do
+      pids+="$(basename "$f" .pid)=$(cat "$f"),"
+    done
+    if python3 bench/scale/peer_deployments.py --kubectl "$CP_BIN_DIR/kubectl" \
+        --kubeconfig "$KUBECONFIG_BENCH" --count "$count" --creators "${SCALE_CREATORS:-16}" \
+        --timeout "${SCALE_TIMEOUT:-900}" --pids "${pids%,}" >"$work/peer.json"; then
+      python3 - "$out_json" "$work/peer.json" "$count" <<'EOF2'
+import json, sys
+out, peer, count = sys.argv[1:]
+doc = json.load(open(out))
+doc['runs'][count]['peer'] = json.load(open(peer))
+json.dump(doc, open(out, 'w'), indent=2, sort_keys=True)
+EOF2
+    else
+      log "peer run did not converge in ${SCALE_TIMEOUT:-900} s; not recorded"
+    fi
+  fi
   if [ "${SKEWGATE_BENCH_KEEP_CLUSTER:-0}" != 1 ]; then bash hack/cluster-down.sh; fi
 done
 python3 bench/scale/render.py "$out_json" >bench/results/scale.md

@@ -120,6 +120,43 @@ def render_run(count, r):
                 name, p.get('cpu_seconds_converge', 0), p.get('cpu_seconds_healthy', 0),
                 '%.1f' % p['cpu_percent_steady'] if 'cpu_percent_steady' in p else ''))
         lines.append('')
+    lines.extend(render_peer(count, r))
+    return lines
+
+
+def render_peer(count, r):
+    p = r.get('peer')
+    if not p:
+        return []
+    mine_cpu = r['controller']['cpu_seconds_converge'] + sum(
+        v.get('cpu_seconds_converge', 0) for v in r.get('processes', {}).values())
+    peer_cpu = sum(v.get('cpu_seconds_converge', 0) for v in p.get('processes', {}).values())
+    cv, pc = r['converge'], p['converge']
+    lines = ['The peer: the same burst as %s Deployments (replicas 1, one container) through '
+             'kube-controller-manager\'s Deployment controller, on a fresh cluster of the same '
+             'shape (`bench/scale/peer_deployments.py`, timed from two `kubectl --watch`). Load '
+             'average at start %s, at convergence %s.' % (
+                 count, p['load_average']['start'], pc['load_average']), '',
+             '| figure | skewgate | peer (Deployments) | skewgate / peer |',
+             '|---|---|---|---|']
+
+    def ratio(a, b):
+        return '%.2f×' % (a / b) if b else ''
+    lines.append('| creation (client side) | %.1f s | %.1f s | |' % (
+        r['create']['seconds'], p['create']['seconds']))
+    lines.append('| every ReplicaSet written and `observedGeneration` current | %.1f s | %s%.1f s '
+                 '| %s |' % (cv['seconds'], '' if pc['reached'] else 'not reached: ',
+                             pc['seconds'], ratio(cv['seconds'], pc['seconds'])))
+    lines.append('| all Healthy / all Available | %.1f s | %.1f s | %s |' % (
+        r['healthy']['seconds'], p['available']['seconds'],
+        ratio(r['healthy']['seconds'], p['available']['seconds'])))
+    lines.append('| CPU seconds of every process to convergence | %.1f | %.1f | %s |' % (
+        mine_cpu, peer_cpu, ratio(mine_cpu, peer_cpu)))
+    for name in sorted(p.get('processes', {})):
+        a = r.get('processes', {}).get(name, {}).get('cpu_seconds_converge', 0)
+        b = p['processes'][name].get('cpu_seconds_converge', 0)
+        lines.append('| … %s | %.1f | %.1f | %s |' % (name, a, b, ratio(a, b)))
+    lines.append('')
     return lines
 
 
