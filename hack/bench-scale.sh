@@ -10,8 +10,9 @@
 # SCALE_STEADY_SECONDS (65), SCALE_LATENCY_CHANGES (200), SCALE_TIMEOUT (900 s, from the
 # first create), SCALE_HEALTHY_TIMEOUT (SCALE_TIMEOUT; steady state and latency are skipped
 # when not every object is Healthy by then),
-# SCALE_PEER_MAX (1000: for counts up to this, the same burst is also run as Deployments
-# through kube-controller-manager on a fresh cluster, bench/scale/peer_deployments.py),
+# SCALE_PEER_MAX (1000: for counts up to this, the same burst also goes through
+# kube-controller-manager as Deployments, bare and with a ConfigMap and a Service each, each
+# on a fresh cluster: bench/scale/peer_deployments.py),
 # SKEWGATE_BENCH_KEEP_CLUSTER=1 leaves the last cluster running afterwards.
 set -euo pipefail
 export SKEWGATE_CLUSTER_DIR="${SKEWGATE_CLUSTER_DIR:-$(cd "$(dirname "$0")/.." && pwd)/.cluster-bench}"
@@ -46,7 +47,7 @@ for count in "${counts[@]}"; do
   nodes=$(( (count + count / 5) / 100 + 3 ))
   log "scale run: $count ModelDeployments on a fresh cluster of $nodes KWOK nodes ($CLUSTER_DIR)"
   bash hack/cluster-down.sh >/dev/null 2>&1 || true
-  # Three Services (ClusterIPs) per ModelDeployment.
+  # A Service (ClusterIP) per ModelDeployment, three after a rollout (the latency phase).
   SKEWGATE_NODES="$nodes" SKEWGATE_SERVICE_CIDR="${SKEWGATE_SERVICE_CIDR:-10.96.0.0/16}" \
     bash hack/cluster-up.sh
   "$CP_BIN_DIR/kubectl" --kubeconfig "$KUBECONFIG_BENCH" apply --server-side -f crds/ >/dev/null
@@ -91,29 +92,34 @@ json.dump(doc, open(out, 'w'), indent=2, sort_keys=True)
 EOF
   log "controller log: $log_dir/controller-$count.log"
   if [ "$count" -le "${SCALE_PEER_MAX:-1000}" ]; then
-    # The peer: the same burst as Deployments through kube-controller-manager, on a fresh
-    # cluster of the same shape.
-    log "peer run: $count Deployments through kube-controller-manager on a fresh cluster"
-    bash hack/cluster-down.sh >/dev/null 2>&1 || true
-    SKEWGATE_NODES="$nodes" SKEWGATE_SERVICE_CIDR="${SKEWGATE_SERVICE_CIDR:-10.96.0.0/16}" \
-      bash hack/cluster-up.sh >/dev/null
-    pids=""
-    for f in "$CLUSTER_DIR"/kwok/clusters/"$CLUSTER_NAME"/pids/*.pid; do
-      pids+="$(basename "$f" .pid)=$(cat "$f"),"
-    done
-    if python3 bench/scale/peer_deployments.py --kubectl "$CP_BIN_DIR/kubectl" \
-        --kubeconfig "$KUBECONFIG_BENCH" --count "$count" --creators "${SCALE_CREATORS:-16}" \
-        --timeout "${SCALE_TIMEOUT:-900}" --pids "${pids%,}" >"$work/peer.json"; then
-      python3 - "$out_json" "$work/peer.json" "$count" <<'EOF2'
+    # The peers: the same burst through kube-controller-manager, each on a fresh cluster of
+    # the same shape: bare Deployments, then Deployments with the ConfigMap and Service a
+    # first ModelDeployment revision also brings (created by the clients, up front).
+    for peer in peer peer_objects; do
+      log "$peer run: $count Deployments through kube-controller-manager on a fresh cluster"
+      bash hack/cluster-down.sh >/dev/null 2>&1 || true
+      SKEWGATE_NODES="$nodes" SKEWGATE_SERVICE_CIDR="${SKEWGATE_SERVICE_CIDR:-10.96.0.0/16}" \
+        bash hack/cluster-up.sh >/dev/null
+      pids=""
+      for f in "$CLUSTER_DIR"/kwok/clusters/"$CLUSTER_NAME"/pids/*.pid; do
+        pids+="$(basename "$f" .pid)=$(cat "$f"),"
+      done
+      extra=()
+      [ "$peer" = peer_objects ] && extra=(--with-objects)
+      if python3 bench/scale/peer_deployments.py "${extra[@]}" --kubectl "$CP_BIN_DIR/kubectl" \
+          --kubeconfig "$KUBECONFIG_BENCH" --count "$count" --creators "${SCALE_CREATORS:-16}" \
+          --timeout "${SCALE_TIMEOUT:-900}" --pids "${pids%,}" >"$work/peer.json"; then
+        python3 - "$out_json" "$work/peer.json" "$count" "$peer" <<'EOF2'
 import json, sys
-out, peer, count = sys.argv[1:]
+out, peer, count, key = sys.argv[1:]
 doc = json.load(open(out))
-doc['runs'][count]['peer'] = json.load(open(peer))
+doc['runs'][count][key] = json.load(open(peer))
 json.dump(doc, open(out, 'w'), indent=2, sort_keys=True)
 EOF2
-    else
-      log "peer run did not converge in ${SCALE_TIMEOUT:-900} s; not recorded"
-    fi
+      else
+        log "$peer run did not converge in ${SCALE_TIMEOUT:-900} s; not recorded"
+      fi
+    done
   fi
   if [ "${SKEWGATE_BENCH_KEEP_CLUSTER:-0}" != 1 ]; then bash hack/cluster-down.sh; fi
 done

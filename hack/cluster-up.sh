@@ -12,7 +12,8 @@ NODES="${SKEWGATE_NODES:-3}"
 # processes bound to its own address (127.100.0.0/16 is on `lo` on every Linux host).
 POD_CIDR="${SKEWGATE_POD_CIDR:-127.100.0.0/16}"
 # kube-apiserver's default Service range is a /24 (254 ClusterIPs); a benchmark with
-# thousands of ModelDeployments (three Services each) sets a larger one.
+# thousands of ModelDeployments (one Service each, three once they have rolled out) sets a
+# larger one.
 SERVICE_CIDR="${SKEWGATE_SERVICE_CIDR:-}"
 extra=()
 [ -n "$SERVICE_CIDR" ] && extra+=(--extra-args "kube-apiserver=service-cluster-ip-range=$SERVICE_CIDR")

@@ -6,7 +6,9 @@ concurrent kubectl processes on a fresh local control plane (hack/bench-scale.sh
 it), and times from two watches when each has its ReplicaSet and a current
 status.observedGeneration (the figure the skewgate run reports as "converged"), and when
 each is Available. Reports the CPU seconds of the control plane's processes over the same
-spans. Prints one JSON document.
+spans. Prints one JSON document. With --with-objects each Deployment comes with a
+ConfigMap and a ClusterIP Service, the other objects a first ModelDeployment revision
+brings, created by the same clients just before it.
 
     peer_deployments.py --kubectl K --kubeconfig C --count 1000 --pids name=pid,...
 """
@@ -35,6 +37,21 @@ def cpu_seconds(pid):
 def load_average():
     with open('/proc/loadavg') as f:
         return ' '.join(f.read().split()[:3])
+
+
+def service(name):
+    return {'apiVersion': 'v1', 'kind': 'Service',
+            'metadata': {'name': name, 'namespace': NAMESPACE},
+            'spec': {'selector': {'bench.skewgate.io/peer': name},
+                     'ports': [{'name': 'http', 'port': 8080, 'targetPort': 8081}]}}
+
+
+def config_map(name):
+    # About the size of a sidecar's settings.
+    return {'apiVersion': 'v1', 'kind': 'ConfigMap',
+            'metadata': {'name': name + '-settings', 'namespace': NAMESPACE},
+            'data': {'settings.json': json.dumps({'name': name, 'port': 8080,
+                                                  'columns': ['c%02d' % i for i in range(40)]})}}
 
 
 def deployment(name):
@@ -122,6 +139,9 @@ def main():
     ap.add_argument('--creators', type=int, default=16)
     ap.add_argument('--pids', default='', help='name=pid,name=pid')
     ap.add_argument('--timeout', type=float, default=300)
+    ap.add_argument('--with-objects', action='store_true',
+                    help='also a ConfigMap and a ClusterIP Service per Deployment, the objects '
+                         'a first ModelDeployment revision brings besides its ReplicaSet')
     args = ap.parse_args()
     kubectl = [args.kubectl, '--kubeconfig', args.kubeconfig]
     pids = dict((k, int(v)) for k, v in (i.split('=', 1) for i in args.pids.split(',') if i))
@@ -138,13 +158,20 @@ def main():
     work = tempfile.mkdtemp()
     parts = []
     for c in range(args.creators):
-        items = [deployment('d-%05d' % i) for i in range(c, args.count, args.creators)]
+        items = []
+        for i in range(c, args.count, args.creators):
+            name = 'd-%05d' % i
+            # ConfigMap and Service first, as a controller would write them.
+            if args.with_objects:
+                items += [config_map(name), service(name)]
+            items.append(deployment(name))
         path = os.path.join(work, 'part%02d.json' % c)
         with open(path, 'w') as f:
             json.dump({'apiVersion': 'v1', 'kind': 'List', 'items': items}, f)
         parts.append(path)
 
     out = {'count': args.count, 'creators': args.creators, 'replicas': 1,
+           'objects': 'Deployment, ConfigMap, Service' if args.with_objects else 'Deployment',
            'load_average': {'start': load_average()}}
     cpu0 = {k: cpu_seconds(p) for k, p in pids.items()}
     seen.t0 = time.monotonic()

@@ -124,38 +124,53 @@ def render_run(count, r):
     return lines
 
 
+PEERS = (('peer', 'Deployments'), ('peer_objects', 'Deployments + ConfigMap + Service'))
+
+
 def render_peer(count, r):
-    p = r.get('peer')
-    if not p:
+    peers = [(key, title, r[key]) for key, title in PEERS if r.get(key)]
+    if not peers:
         return []
-    mine_cpu = r['controller']['cpu_seconds_converge'] + sum(
-        v.get('cpu_seconds_converge', 0) for v in r.get('processes', {}).values())
-    peer_cpu = sum(v.get('cpu_seconds_converge', 0) for v in p.get('processes', {}).values())
-    cv, pc = r['converge'], p['converge']
-    lines = ['The peer: the same burst as %s Deployments (replicas 1, one container) through '
-             'kube-controller-manager\'s Deployment controller, on a fresh cluster of the same '
-             'shape (`bench/scale/peer_deployments.py`, timed from two `kubectl --watch`). Load '
-             'average at start %s, at convergence %s.' % (
-                 count, p['load_average']['start'], pc['load_average']), '',
-             '| figure | skewgate | peer (Deployments) | skewgate / peer |',
-             '|---|---|---|---|']
+
+    def total_cpu(run, extra=0.0):
+        return extra + sum(v.get('cpu_seconds_converge', 0)
+                           for v in run.get('processes', {}).values())
 
     def ratio(a, b):
-        return '%.2f×' % (a / b) if b else ''
-    lines.append('| creation (client side) | %.1f s | %.1f s | |' % (
-        r['create']['seconds'], p['create']['seconds']))
-    lines.append('| every ReplicaSet written and `observedGeneration` current | %.1f s | %s%.1f s '
-                 '| %s |' % (cv['seconds'], '' if pc['reached'] else 'not reached: ',
-                             pc['seconds'], ratio(cv['seconds'], pc['seconds'])))
-    lines.append('| all Healthy / all Available | %.1f s | %.1f s | %s |' % (
-        r['healthy']['seconds'], p['available']['seconds'],
-        ratio(r['healthy']['seconds'], p['available']['seconds'])))
-    lines.append('| CPU seconds of every process to convergence | %.1f | %.1f | %s |' % (
-        mine_cpu, peer_cpu, ratio(mine_cpu, peer_cpu)))
-    for name in sorted(p.get('processes', {})):
-        a = r.get('processes', {}).get(name, {}).get('cpu_seconds_converge', 0)
-        b = p['processes'][name].get('cpu_seconds_converge', 0)
-        lines.append('| … %s | %.1f | %.1f | %s |' % (name, a, b, ratio(a, b)))
+        return ' (%.2f×)' % (a / b) if b else ''
+    lines = ['The peers: the same burst through kube-controller-manager on a fresh cluster of '
+             'the same shape each (`bench/scale/peer_deployments.py`, timed from two '
+             '`kubectl --watch`): %s Deployments (replicas 1, one container), and the same '
+             'Deployments with the two objects a first ModelDeployment revision also brings, '
+             'a ConfigMap and a ClusterIP Service, created by the clients up front. '
+             '(×: skewgate / peer.)' % format(int(count), ','), '']
+    for key, title, p in peers:
+        lines.append('- %s: load average at start %s, at convergence %s' % (
+            title, p['load_average']['start'], p['converge']['load_average']))
+    lines.append('')
+    lines.append('| figure | skewgate | %s |' % ' | '.join(t for _, t, _ in peers))
+    lines.append('|---|---|' + '---|' * len(peers))
+    cv = r['converge']
+    mine_cpu = total_cpu(r, r['controller']['cpu_seconds_converge'])
+    rows = [
+        ('creation (client side), s', r['create']['seconds'],
+         [p['create']['seconds'] for _, _, p in peers], False),
+        ('every ReplicaSet written and `observedGeneration` current, s', cv['seconds'],
+         [p['converge']['seconds'] for _, _, p in peers], True),
+        ('all Healthy / all Available, s', r['healthy']['seconds'],
+         [p['available']['seconds'] for _, _, p in peers], True),
+        ('CPU seconds of every process to convergence', mine_cpu,
+         [total_cpu(p) for _, _, p in peers], True),
+    ]
+    names = sorted({n for _, _, p in peers for n in p.get('processes', {})})
+    for name in names:
+        rows.append(('… %s' % name,
+                     r.get('processes', {}).get(name, {}).get('cpu_seconds_converge', 0),
+                     [p.get('processes', {}).get(name, {}).get('cpu_seconds_converge', 0)
+                      for _, _, p in peers], True))
+    for label, mine, theirs, with_ratio in rows:
+        cells = ['%.1f%s' % (t, ratio(mine, t) if with_ratio else '') for t in theirs]
+        lines.append('| %s | %.1f | %s |' % (label, mine, ' | '.join(cells)))
     lines.append('')
     return lines
 
