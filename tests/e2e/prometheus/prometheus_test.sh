@@ -29,16 +29,6 @@ check() { e2e_check "$@"; }
 # The ModelDeployment the readers below look at: fraud, then fraud-sc.
 jp() { LANE_MD="$MD" lane_jp "$NS" "$1"; }
 wait_phase() { LANE_MD="$MD" lane_wait_phase "$NS" "$1" "$2"; }  # wait_phase REGEX TIMEOUT
-wait_verdict() {  # wait_verdict VERDICT TIMEOUT: the canary's latest analysis run
-  local start=$SECONDS
-  while [ $((SECONDS - start)) -lt "$2" ]; do
-    [ "$(jp '{.status.lastAnalysis.revision}')" = "$(jp '{.status.canaryRevision}')" ] &&
-      [ "$(jp '{.status.lastAnalysis.verdict}')" = "$1" ] && return 0
-    sleep 0.5
-  done
-  echo "  timed out waiting for a $1 run; last: $(jp '{.status.lastAnalysis.verdict} {.status.lastAnalysis.message}')"
-  return 1
-}
 events_with() { kubectl -n "$NS" get events.events.k8s.io -o jsonpath='{range .items[*]}{.regarding.name} {.reason}: {.note}{"\n"}{end}' | grep -E "$1" >/dev/null; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 prom_query() {  # prom_query PROMQL: the first sample's value
