@@ -98,6 +98,24 @@ CommandResult Kubectl(const std::vector<std::string>& args, const std::string& s
   return RunCommand(argv, stdin_text);
 }
 
+pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
+  // Everything the child needs is made before fork: a multithreaded test's child may only
+  // make async-signal-safe calls.
+  std::vector<char*> cargv;
+  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    if (fd > 2) close(fd);
+    execvp(cargv[0], cargv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
 std::string UniqueName(const std::string& prefix) {
   static std::mt19937_64 rng(std::random_device{}());
   static const char* kAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";

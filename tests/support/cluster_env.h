@@ -7,6 +7,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sys/types.h>
 
 #include <string>
 #include <vector>
@@ -31,6 +32,10 @@ struct CommandResult {
 CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& stdin_text = "");
 // Runs kubectl with --kubeconfig pointing at the local cluster.
 CommandResult Kubectl(const std::vector<std::string>& args, const std::string& stdin_text = "");
+// Starts argv (no shell; PATH searched when argv[0] has no slash) in the background with
+// stdout and stderr to `log` (truncated) and returns its pid, -1 when fork failed. Whoever
+// starts it stops and reaps it.
+pid_t Spawn(const std::vector<std::string>& argv, const std::string& log);
 
 // A unique, DNS-1123 name for per-test namespaces and objects: "<prefix>-<random>".
 std::string UniqueName(const std::string& prefix);

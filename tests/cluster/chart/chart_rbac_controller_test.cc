@@ -7,7 +7,6 @@
 // so naming the resource. The same controller's /metrics must then carry every metric the
 // Grafana dashboard queries.
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -104,20 +103,12 @@ class ChartRbacControllerTest : public ClusterTest {
     return kc;
   }
 
-  // Starts argv with stdout and stderr to `log`; stopped in TearDown.
-  pid_t Spawn(std::vector<std::string> argv, const std::string& log) {
+  // Starts argv with stdout and stderr to `log` (the support library's Spawn), and
+  // remembers both: the process is stopped (SIGTERM first, see Stop) and the log removed in
+  // TearDown.
+  pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
     files_.push_back(log);
-    pid_t pid = fork();
-    if (pid == 0) {
-      int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(fd, 1);
-      dup2(fd, 2);
-      std::vector<char*> c;
-      for (auto& a : argv) c.push_back(a.data());
-      c.push_back(nullptr);
-      execv(c[0], c.data());
-      _exit(127);
-    }
+    pid_t pid = skewgate::testing::Spawn(argv, log);
     EXPECT_GT(pid, 0);
     if (pid > 0) helpers_.push_back(pid);
     return pid;

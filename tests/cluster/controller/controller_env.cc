@@ -1,7 +1,6 @@
 #include "cluster/controller/controller_env.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -40,18 +39,9 @@ bool ControllerProcess::Start() {
                                    // rollout mechanics without live analysis.
                                    "--analysis", "none"};
   argv.insert(argv.end(), args_.begin(), args_.end());
+  // Emptied here too, so that the poll below never reads a previous run's lines.
   std::ofstream(log_path_, std::ios::trunc).close();
-  pid_ = fork();
-  if (pid_ == 0) {
-    int fd = open(log_path_.c_str(), O_WRONLY | O_APPEND);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    std::vector<char*> c;
-    for (auto& a : argv) c.push_back(a.data());
-    c.push_back(nullptr);
-    execv(c[0], c.data());
-    _exit(127);
-  }
+  pid_ = skewgate::testing::Spawn(argv, log_path_);
   port_ = 0;
   bool ok = PollUntil(
       [&] {

@@ -1,6 +1,5 @@
 #include "e2e/faults/fault_env.h"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,21 +11,6 @@
 #include <thread>
 
 namespace skewgate::faults {
-
-pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    std::vector<char*> c;
-    for (const auto& a : argv) c.push_back(const_cast<char*>(a.c_str()));
-    c.push_back(nullptr);
-    execvp(c[0], c.data());
-    _exit(127);
-  }
-  return pid;
-}
 
 void KillAndReap(pid_t pid) {
   if (pid <= 0) return;

@@ -34,11 +34,11 @@ using skewgate::testing::CommandResult;
 using skewgate::testing::Kubectl;
 using skewgate::testing::RepoRoot;
 using skewgate::testing::RunCommand;
+using skewgate::testing::Spawn;
 
-// Processes and files of the tests: argv started (PATH searched) with stdout and stderr to
-// `log`, returning its pid; SIGKILL and reap (pid <= 0: nothing); a whole file ("" when
-// unreadable); a fresh folder /tmp/<prefix>-XXXXXX.
-pid_t Spawn(const std::vector<std::string>& argv, const std::string& log);
+// Processes and files of the tests (a process is started by Spawn): SIGKILL and reap
+// (pid <= 0: nothing); a whole file ("" when unreadable); a fresh folder
+// /tmp/<prefix>-XXXXXX.
 void KillAndReap(pid_t pid);
 std::string ReadFile(const std::string& path);
 std::string TempDir(const std::string& prefix);
