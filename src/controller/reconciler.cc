@@ -1,7 +1,6 @@
 #include "controller/reconciler.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <set>
 
 #include "api/codec.h"
@@ -156,7 +155,13 @@ ReconcileResult ModelDeploymentReconciler::Reconcile(const runtime::ObjectKey& k
       json read;  // what the cache would keep of this version, had the key been read then
       if (cm.ok()) read = BaselineSummary(std::move(cm).value(), {ref.key});
       b = CheckBaselineSummary(*md, read.is_null() ? nullptr : &read);
-      if (!b) std::abort();  // the key was read: the summary must answer
+      if (!b) {
+        // The key was read, so the summary must answer: a bug, reported, not a crash.
+        Status bug = InternalError("baseline summary of " + cm_key + " key " + ref.key +
+                                   " has no answer for the key it was made for");
+        SG_LOG(Error, who).Msg("cannot check the baseline").Field("error", bug.ToString());
+        return ReconcileResult::TerminalError(bug);
+      }
       if (!read.is_null() && readers != nullptr) readers->NoteRead(cm_key, read);
     }
     in.baseline_digest = b->digest;
@@ -377,9 +382,8 @@ Status ModelDeploymentReconciler::ApplyServices(const api::ModelDeployment& md,
   }
   // The per-revision Services exist once something can aim at them: a route names both
   // from the start, and a rollout's first canary (which a shadow step mirrors to) brings
-  // them; after that they stay. Before, "<md>" is the same pods as "<md>-stable" would be,
-  // and two more Services per ModelDeployment (each with its ClusterIP, Endpoints and
-  // EndpointSlice) are most of what a fresh ModelDeployment costs the control plane.
+  // them; after that they stay. Before, "<md>" selects the pods "<md>-stable" would, and
+  // each Service costs the control plane a ClusterIP, Endpoints and an EndpointSlice.
   const auto& strategy = md.spec.strategy.canary;
   const bool wanted = (strategy && strategy->traffic.gateway_api) ||
                       !plan.status.canary_revision.empty() ||
