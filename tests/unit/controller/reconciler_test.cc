@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include "api/codec.h"
 #include "api/conditions.h"
 #include "common/sha256.h"
@@ -64,6 +66,25 @@ class ReconcilerTest : public ::testing::Test {
   int32_t Replicas(const std::string& rs) {
     json o = cluster.Object("replicasets", "ml", rs);
     return o.is_null() ? -1 : o["spec"].value("replicas", -1);
+  }
+  // A reconciler reading baselines through a summary cache, as the controller's does, with
+  // the ConfigMap `cm` listed into that cache.
+  struct BaselineCache {
+    BaselineReaders readers;
+    runtime::StoreImpl store{SummarizeReadBaselines(readers), /*compact=*/true};
+    std::unique_ptr<ModelDeploymentReconciler> reconciler;
+  };
+  std::unique_ptr<BaselineCache> WithBaselineCache(const json& cm) {
+    auto c = std::make_unique<BaselineCache>();
+    Caches caches = cluster.caches();
+    caches.baselines = &c->store;
+    c->reconciler = std::make_unique<ModelDeploymentReconciler>(
+        cluster, caches, analysis, events, clock,
+        ReconcilerOptions{.image = "skewgate:test", .baseline_readers = &c->readers});
+    c->store.ListBegin();
+    c->store.ListItem(json(cm));
+    c->store.ListDone(cm["metadata"]["resourceVersion"]);
+    return c;
   }
 };
 
@@ -174,17 +195,11 @@ TEST_F(ReconcilerTest, NewObjectsAreCreatedWithAPostAndAppliedWhenTheCacheWasBeh
 // baseline just before the spec change must count), the rest use the cached digest, and
 // the reconciler tells which baseline it read so that a change enqueues it.
 TEST_F(ReconcilerTest, ACachedBaselineSavesTheGetOnceTheGenerationIsObserved) {
-  BaselineReaders readers;
-  runtime::StoreImpl baselines(SummarizeReadBaselines(readers), /*compact=*/true);
-  Caches caches = cluster.caches();
-  caches.baselines = &baselines;
-  ModelDeploymentReconciler cached(
-      cluster, caches, analysis, events, clock,
-      ReconcilerOptions{.image = "skewgate:test", .baseline_readers = &readers});
   json cm = cluster.Put(testing::BaselineConfigMap("ml", "fraud-baseline"));
-  baselines.ListBegin();
-  baselines.ListItem(json(cm));
-  baselines.ListDone(cm["metadata"]["resourceVersion"]);
+  std::unique_ptr<BaselineCache> cache = WithBaselineCache(cm);
+  BaselineReaders& readers = cache->readers;
+  runtime::StoreImpl& baselines = cache->store;
+  ModelDeploymentReconciler& cached = *cache->reconciler;
   json md_json = cluster.Put(testing::MdJson("ml", "fraud"));
 
   cluster.ResetCounts();
@@ -242,17 +257,10 @@ TEST_F(ReconcilerTest, ABaselineCachedBeforeItWasReadIsReadOnceForItsVersion) {
     cm["data"][extra_key] = "not a baseline";
     return cluster.Put(std::move(cm));
   };
-  BaselineReaders readers;
-  runtime::StoreImpl baselines(SummarizeReadBaselines(readers), /*compact=*/true);
-  Caches caches = cluster.caches();
-  caches.baselines = &baselines;
-  ModelDeploymentReconciler cached(
-      cluster, caches, analysis, events, clock,
-      ReconcilerOptions{.image = "skewgate:test", .baseline_readers = &readers});
   json cm = cluster.Put(testing::BaselineConfigMap("ml", "fraud-baseline"));
-  baselines.ListBegin();
-  baselines.ListItem(json(cm));
-  baselines.ListDone(cm["metadata"]["resourceVersion"]);
+  std::unique_ptr<BaselineCache> cache = WithBaselineCache(cm);
+  runtime::StoreImpl& baselines = cache->store;
+  ModelDeploymentReconciler& cached = *cache->reconciler;
   ASSERT_EQ(key_summary(baselines, "baseline.json"), unread) << "nobody read it yet";
   json md_json = cluster.Put(testing::MdJson("ml", "fraud"));
 
@@ -284,15 +292,11 @@ TEST_F(ReconcilerTest, ABaselineCachedBeforeItWasReadIsReadOnceForItsVersion) {
   // A restart: a new cache lists the ConfigMap before anything is read, and the API server
   // is a version ahead of it. The GET reads that newer version, which says nothing about
   // the cached one: every reconcile reads until the cache catches up.
-  BaselineReaders readers2;
-  runtime::StoreImpl baselines2(SummarizeReadBaselines(readers2), /*compact=*/true);
-  caches.baselines = &baselines2;
-  ModelDeploymentReconciler restarted(
-      cluster, caches, analysis, events, clock,
-      ReconcilerOptions{.image = "skewgate:test", .baseline_readers = &readers2});
-  baselines2.ListBegin();
-  baselines2.ListItem(cluster.Object("configmaps", "ml", "fraud-baseline"));
-  baselines2.ListDone("1");
+  std::unique_ptr<BaselineCache> restart =
+      WithBaselineCache(cluster.Object("configmaps", "ml", "fraud-baseline"));
+  BaselineReaders& readers2 = restart->readers;
+  runtime::StoreImpl& baselines2 = restart->store;
+  ModelDeploymentReconciler& restarted = *restart->reconciler;
   json ahead = edit("more.txt");
   cluster.ResetCounts();
   restarted.Reconcile(key);
